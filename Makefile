@@ -1,0 +1,43 @@
+# The two commands a developer needs: `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install serve test lint typecheck contracts pytest schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the API on http://127.0.0.1:8000/graphql (embedded PostgreSQL and Redis unless
+## DATABASE_URL / REDIS_URL are set).
+serve: install
+	$(BIN)/loyalty serve
+
+## Every check: lint, format, types, import contracts, tests.
+test: lint typecheck contracts pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest
+
+## Regenerate schema.graphql after changing the GraphQL types.
+schema: install
+	$(BIN)/loyalty schema
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""The Starlette application: /graphql, /healthz and /readyz, with PostgreSQL and Redis wired in
+the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from tortoise.contrib.starlette import RegisterTortoise
+
+from api.auth import AuthError, TokenVerifier, bearer_token
+from api.context import Context
+from api.database import tortoise_config
+from api.health import healthz, readyz
+from api.schema import schema
+from api.settings import Settings, SettingsError, load_settings
+from domain.clock import Clock, SystemClock
+
+REDIS_TIMEOUT_SECONDS = 2.0
+
+
+class LoyaltyGraphQL(GraphQL[Context, None]):
+    """The GraphQL endpoint; authenticates each request into its Context."""
+
+    def __init__(self, verifier: TokenVerifier, clock: Clock, *, graphiql: bool) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=False,
+            subscription_protocols=("graphql-transport-ws",),
+        )
+        self._verifier = verifier
+        self._clock = clock
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None
+    ) -> Context:
+        context = Context(clock=self._clock)
+        try:
+            token = bearer_token(request.headers.get("authorization"))
+            if token is not None:
+                context.principal = await self._verifier.verify(token)
+        except AuthError as error:
+            context.auth_error = error
+        return context
+
+
+def create_app(
+    settings: Settings, *, database_url: str, redis_url: str, clock: Clock | None = None
+) -> Starlette:
+    """The ASGI app for the given servers; `clock` lets tests move time."""
+    graphql = LoyaltyGraphQL(
+        TokenVerifier(settings.auth), clock or SystemClock(), graphiql=settings.development
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        config = tortoise_config(
+            database_url, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max
+        )
+        redis: Redis = Redis.from_url(
+            redis_url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        app.state.redis = redis
+        try:
+            async with RegisterTortoise(app, config=config):
+                yield
+        finally:
+            await redis.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn factory (`api.app:app_from_environment`): servers named by DATABASE_URL/REDIS_URL."""
+    settings = load_settings()
+    if settings.database_url is None or settings.redis_url is None:
+        raise SettingsError("DATABASE_URL and REDIS_URL must be set (`loyalty serve` sets them)")
+    return create_app(settings, database_url=settings.database_url, redis_url=settings.redis_url)
+
+
+__all__ = ["app_from_environment", "create_app"]

@@ -1,0 +1,1 @@
+"""The members area: enrollment, profiles and member lookups."""

@@ -1,0 +1,73 @@
+"""Mutations of the members area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from api.context import Context
+from api.errors import user_errors
+from api.members.types import (
+    EnrollMemberInput,
+    EnrollMemberPayload,
+    Member,
+    UpdateMemberInput,
+    UpdateMemberPayload,
+)
+from api.permissions import IsStorefrontOrAdmin
+from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty import members
+
+
+@strawberry.type
+class MemberMutations:
+    @strawberry.mutation(
+        description=(
+            "Enroll a customer. Idempotent on externalId: a retry returns the same member with "
+            "created=false; other details under a known externalId give DUPLICATE_EXTERNAL_ID."
+        ),
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def enroll_member(
+        self, info: strawberry.Info[Context, Any], input: EnrollMemberInput
+    ) -> EnrollMemberPayload:
+        try:
+            enrollment = await members.enroll_member(
+                await info.context.require_program(),
+                external_id=input.external_id,
+                email=input.email,
+                display_name=input.display_name,
+                birthday=input.birthday,
+                locale=input.locale,
+                clock=info.context.clock,
+            )
+        except InvalidInput as refused:
+            return EnrollMemberPayload(member=None, created=False, user_errors=user_errors(refused))
+        return EnrollMemberPayload(
+            member=Member.from_model(enrollment.member), created=enrollment.created, user_errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Change a member's profile, or suspend and reactivate it.",
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def update_member(
+        self, info: strawberry.Info[Context, Any], input: UpdateMemberInput
+    ) -> UpdateMemberPayload:
+        try:
+            if input.id.type_name != Member.__name__ or not input.id.node_id.isdigit():
+                raise InvalidInput(Problem(("id",), "Not a Member id.", ErrorCode.INVALID_ID))
+            member = await members.update_member(
+                await info.context.require_program(),
+                int(input.id.node_id),
+                email=input.email,
+                display_name=input.display_name,
+                birthday=input.birthday,
+                locale=input.locale,
+                status=input.status,
+                clock=info.context.clock,
+            )
+        except InvalidInput as refused:
+            return UpdateMemberPayload(member=None, user_errors=user_errors(refused))
+        return UpdateMemberPayload(member=Member.from_model(member), user_errors=[])

@@ -1,0 +1,77 @@
+"""Queries of the members area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from api.context import Context
+from api.errors import ClientError, TopLevelCode
+from api.members.types import Member, MemberConnection
+from api.permissions import IsAdmin, IsMember, IsStorefrontOrAdmin
+from api.relay import decode_cursor, encode_cursor, page_size
+from loyalty import members
+
+CURSOR_KIND = "member"
+
+
+@strawberry.type
+class MemberQueries:
+    @strawberry.field(description="The member the token speaks for.", permission_classes=[IsMember])
+    async def me(self, info: strawberry.Info[Context, Any]) -> Member | None:
+        member = await info.context.me()
+        return Member.from_model(member) if member else None
+
+    @strawberry.field(
+        description="A member of the caller's program by global id; null if there is none.",
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def member(self, info: strawberry.Info[Context, Any], id: relay.GlobalID) -> Member | None:
+        if id.type_name != Member.__name__:
+            raise ClientError(f"{id} is not a Member id.", TopLevelCode.BAD_USER_INPUT)
+        nodes = await Member.resolve_nodes(info=info, node_ids=[id.node_id])
+        return nodes[0]
+
+    @strawberry.field(
+        description="A member of the caller's program by the storefront's externalId.",
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def member_by_external_id(
+        self, info: strawberry.Info[Context, Any], external_id: str
+    ) -> Member | None:
+        program = await info.context.program()
+        if program is None:
+            return None
+        member = await members.member_by_external_id(program.id, external_id)
+        return Member.from_model(member) if member else None
+
+    @strawberry.field(
+        description="All members of the program in enrollment order, `first` at most 100.",
+        permission_classes=[IsAdmin],
+    )
+    async def members(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: int | None = None,
+        after: str | None = None,
+    ) -> MemberConnection:
+        limit = page_size(first, "members")
+        after_id = decode_cursor(after, CURSOR_KIND)
+        program = await info.context.program()
+        # One row beyond the page tells whether another page follows, without a COUNT.
+        rows = await members.list_members(program.id, after_id=after_id, limit=limit + 1) if program else []
+        page = rows[:limit]
+        edges = [
+            relay.Edge(cursor=encode_cursor(CURSOR_KIND, m.id), node=Member.from_model(m)) for m in page
+        ]
+        return MemberConnection(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after_id is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )

@@ -1,0 +1,114 @@
+"""GraphQL types of the members area."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from api.auth import Role
+from api.context import Context
+from api.errors import UserError
+from domain.members import MemberStatus as MemberStatusValue
+from loyalty.models import Member as MemberModel
+
+MemberStatus = strawberry.enum(
+    MemberStatusValue, description="ACTIVE members earn and spend; SUSPENDED ones are frozen."
+)
+
+
+@strawberry.type(description="A person enrolled in the program.")
+class Member(relay.Node):
+    member_id: relay.NodeID[int]
+    external_id: str = strawberry.field(description="The storefront's own id for this customer.")
+    email: str = strawberry.field(description="Contact email address.")
+    display_name: str = strawberry.field(description="Name shown to the member and to others.")
+    birthday: date | None = strawberry.field(description="Birthday, if the member shared it.")
+    locale: str = strawberry.field(description="Preferred language, BCP 47 (e.g. pt-BR).")
+    status: MemberStatus = strawberry.field(description="Whether the member is active.")  # type: ignore[valid-type]
+    enrolled_at: datetime = strawberry.field(description="When the member was enrolled.")
+    updated_at: datetime = strawberry.field(description="When the profile last changed.")
+
+    @classmethod
+    def from_model(cls, member: MemberModel) -> Member:
+        return cls(
+            member_id=member.id,
+            external_id=member.external_id,
+            email=member.email,
+            display_name=member.display_name,
+            birthday=member.birthday,
+            locale=member.locale,
+            status=member.status,
+            enrolled_at=member.created_at,
+            updated_at=member.updated_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Member | None]:
+        """Members by global id, only inside the caller's program; a member sees only itself."""
+        context = info.context
+        principal = context.require_principal()
+        ids = [_int_or_none(i) for i in node_ids]
+        if principal.role is Role.PARTNER:
+            return [None] * len(ids)
+        if principal.role is Role.MEMBER:
+            me = await context.me()
+            return [cls.from_model(me) if me and me.id == i else None for i in ids]
+        found = await context.member_loader.load_many([i if i is not None else -1 for i in ids])
+        return [cls.from_model(m) if m else None for m in found]
+
+
+def _int_or_none(node_id: str) -> int | None:
+    return int(node_id) if node_id.isdigit() else None
+
+
+@strawberry.type(description="A page of members.")
+class MemberConnection(relay.Connection[Member]):
+    """Keyset-paginated: cursors stay valid while members are enrolled."""
+
+
+@strawberry.input(description="A customer to enroll. Idempotent on externalId.")
+class EnrollMemberInput:
+    external_id: str = strawberry.field(description="The storefront's id for the customer.")
+    email: str = strawberry.field(description="Contact email address.")
+    display_name: str = strawberry.field(description="Name to show, 1-100 characters.")
+    birthday: date | None = strawberry.field(default=None, description="Optional birthday.")
+    locale: str | None = strawberry.field(
+        default=None, description="BCP 47 locale; the program's default when omitted."
+    )
+
+
+@strawberry.input(description="Profile changes; omitted fields keep their value.")
+class UpdateMemberInput:
+    id: relay.GlobalID = strawberry.field(description="The member to change.")
+    email: str | None = strawberry.field(default=None, description="New email address.")
+    display_name: str | None = strawberry.field(default=None, description="New display name.")
+    birthday: date | None = strawberry.field(default=None, description="New birthday.")
+    locale: str | None = strawberry.field(default=None, description="New locale.")
+    status: MemberStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="ACTIVE or SUSPENDED. Erasure has its own request."
+    )
+
+
+@strawberry.type(description="Result of enrollMember.")
+class EnrollMemberPayload:
+    member: Member | None = strawberry.field(description="The member; null if refused.")
+    created: bool = strawberry.field(
+        description="True if this call enrolled the member, false if it already existed."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of updateMember.")
+class UpdateMemberPayload:
+    member: Member | None = strawberry.field(description="The member; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")

@@ -1,0 +1,1 @@
+"""The programs area: tenant provisioning and settings."""

@@ -1,0 +1,61 @@
+"""Mutations of the programs area: an admin provisions and configures its own tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from api.context import Context
+from api.errors import user_errors
+from api.permissions import IsAdmin
+from api.programs.types import CreateProgramInput, Program, ProgramPayload, UpdateProgramInput
+from domain.validation import InvalidInput
+from loyalty import programs
+
+
+@strawberry.type
+class ProgramMutations:
+    @strawberry.mutation(
+        description=(
+            "Provision the program for the tenant named in the admin's token. Retrying with the "
+            "same settings returns the same program."
+        ),
+        permission_classes=[IsAdmin],
+    )
+    async def create_program(
+        self, info: strawberry.Info[Context, Any], input: CreateProgramInput
+    ) -> ProgramPayload:
+        try:
+            program = await programs.create_program(
+                key=info.context.require_principal().program_key,
+                name=input.name,
+                currency=input.currency,
+                timezone=input.timezone,
+                default_locale=input.default_locale,
+                clock=info.context.clock,
+            )
+        except InvalidInput as refused:
+            return ProgramPayload(program=None, user_errors=user_errors(refused))
+        return ProgramPayload(program=Program.from_model(program), user_errors=[])
+
+    @strawberry.mutation(
+        description="Change the caller's program settings. The currency cannot change.",
+        permission_classes=[IsAdmin],
+    )
+    async def update_program(
+        self, info: strawberry.Info[Context, Any], input: UpdateProgramInput
+    ) -> ProgramPayload:
+        try:
+            current = await info.context.require_program()
+            program = await programs.update_program(
+                current.id,
+                name=input.name,
+                timezone=input.timezone,
+                default_locale=input.default_locale,
+                clock=info.context.clock,
+            )
+        except InvalidInput as refused:
+            return ProgramPayload(program=None, user_errors=user_errors(refused))
+        return ProgramPayload(program=Program.from_model(program), user_errors=[])
+

@@ -1,0 +1,68 @@
+"""The GraphQL schema: the areas' queries and mutations, hardened and cached.
+
+Parser and validation caches are bounded (unbounded ones grow with every distinct query a client
+sends). Depth, alias and token limits stop abusive documents before execution. Unexpected errors
+are masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from api.errors import should_mask
+from api.members.mutations import MemberMutations
+from api.members.queries import MemberQueries
+from api.permissions import IsAnyRole
+from api.programs.mutations import ProgramMutations
+from api.programs.queries import ProgramQueries
+
+CACHE_SIZE = 1024
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+@strawberry.type
+class NodeQueries:
+    node: relay.Node | None = relay.node(
+        description="Any object by its global id, if the caller may see it.",
+        permission_classes=[IsAnyRole],
+    )
+
+
+Query: Any = merge_types("Query", (NodeQueries, ProgramQueries, MemberQueries))
+Query.__strawberry_definition__.description = "Entry points for reading."
+Mutation: Any = merge_types("Mutation", (ProgramMutations, MemberMutations))
+Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(relay_max_results=100),
+        extensions=[
+            lambda: ParserCache(maxsize=CACHE_SIZE),
+            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaskErrors(should_mask_error=should_mask),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,129 @@
+"""Configuration from environment variables, validated once at start with clear messages."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """How bearer tokens are verified. Algorithms come from here, never from a token's header."""
+
+    algorithms: tuple[str, ...]
+    issuer: str
+    audience: str
+    leeway_seconds: int
+    secret: str | None = None
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    environment: str
+    data_dir: Path
+    database_url: str | None
+    redis_url: str | None
+    db_pool_min: int
+    db_pool_max: int
+    auth: AuthSettings
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings; raises SettingsError naming the offending variable."""
+    source = os.environ if env is None else env
+    environment = source.get("LOYALTY_ENV", "development")
+    if environment not in ("development", "production"):
+        raise SettingsError("LOYALTY_ENV must be 'development' or 'production'")
+    data_dir = Path(source.get("LOYALTY_DATA_DIR", ".data")).resolve()
+    pool_min = _int(source, "LOYALTY_DB_POOL_MIN", 1, minimum=1)
+    pool_max = _int(source, "LOYALTY_DB_POOL_MAX", 10, minimum=pool_min)
+    return Settings(
+        environment=environment,
+        data_dir=data_dir,
+        database_url=source.get("DATABASE_URL") or None,
+        redis_url=source.get("REDIS_URL") or None,
+        db_pool_min=pool_min,
+        db_pool_max=pool_max,
+        auth=_auth_settings(source, environment == "development", data_dir),
+    )
+
+
+def _auth_settings(source: Mapping[str, str], development: bool, data_dir: Path) -> AuthSettings:
+    algorithms = tuple(
+        a.strip() for a in source.get("LOYALTY_JWT_ALGORITHMS", "HS256").split(",") if a.strip()
+    )
+    unknown = [a for a in algorithms if a not in ALLOWED_ALGORITHMS]
+    if not algorithms or unknown:
+        raise SettingsError(f"LOYALTY_JWT_ALGORITHMS must list some of {', '.join(ALLOWED_ALGORITHMS)}")
+    if len({a[:2] for a in algorithms}) > 1:
+        # Mixing HMAC and public-key algorithms lets a public key be used as an HMAC secret.
+        raise SettingsError("LOYALTY_JWT_ALGORITHMS must not mix HS*, RS* and ES* families")
+    jwks_file = source.get("LOYALTY_JWT_JWKS_FILE") or None
+    auth = AuthSettings(
+        algorithms=algorithms,
+        issuer=source.get("LOYALTY_JWT_ISSUER", "loyalty-dev"),
+        audience=source.get("LOYALTY_JWT_AUDIENCE", "loyalty-api"),
+        leeway_seconds=_int(source, "LOYALTY_JWT_LEEWAY_SECONDS", 30, minimum=0),
+        secret=source.get("LOYALTY_JWT_SECRET") or None,
+        jwks_file=Path(jwks_file) if jwks_file else None,
+        jwks_url=source.get("LOYALTY_JWT_JWKS_URL") or None,
+    )
+    if algorithms[0].startswith("HS"):
+        if auth.secret is None:
+            if not development:
+                raise SettingsError("LOYALTY_JWT_SECRET is required for HS* algorithms in production")
+            auth = _with_dev_secret(auth, data_dir)
+        elif len(auth.secret.encode()) < (needed := max(int(a[2:]) // 8 for a in algorithms)):
+            # Shorter HMAC keys than the digest are guessable, and PyJWT warns on every request.
+            raise SettingsError(f"LOYALTY_JWT_SECRET must be at least {needed} bytes for {algorithms}")
+    elif auth.jwks_file is None and auth.jwks_url is None:
+        raise SettingsError(
+            "RS*/ES* algorithms need LOYALTY_JWT_JWKS_FILE or LOYALTY_JWT_JWKS_URL (keys chosen by kid)"
+        )
+    return auth
+
+
+def _with_dev_secret(auth: AuthSettings, data_dir: Path) -> AuthSettings:
+    """Development only: a random secret kept in the data folder, shared by `serve` and `token`."""
+    path = data_dir / "dev-jwt-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return AuthSettings(
+        algorithms=auth.algorithms,
+        issuer=auth.issuer,
+        audience=auth.audience,
+        leeway_seconds=auth.leeway_seconds,
+        secret=path.read_text().strip(),
+    )
+
+
+def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = source.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value

@@ -1,0 +1,1 @@
+"""Consent, preferences, the data-usage log, and export and erasure of a member's data."""

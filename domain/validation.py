@@ -1,0 +1,75 @@
+"""Typed input problems: what a client did wrong, which field, and a stable code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable machine-readable codes for expected failures, exposed as the GraphQL `UserErrorCode`."""
+
+    INVALID_PROGRAM_KEY = "INVALID_PROGRAM_KEY"
+    INVALID_NAME = "INVALID_NAME"
+    INVALID_CURRENCY = "INVALID_CURRENCY"
+    INVALID_TIMEZONE = "INVALID_TIMEZONE"
+    INVALID_LOCALE = "INVALID_LOCALE"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_EXTERNAL_ID = "INVALID_EXTERNAL_ID"
+    INVALID_DISPLAY_NAME = "INVALID_DISPLAY_NAME"
+    INVALID_BIRTHDAY = "INVALID_BIRTHDAY"
+    INVALID_STATUS_CHANGE = "INVALID_STATUS_CHANGE"
+    INVALID_ID = "INVALID_ID"
+    PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
+    PROGRAM_ALREADY_EXISTS = "PROGRAM_ALREADY_EXISTS"
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
+    DUPLICATE_EXTERNAL_ID = "DUPLICATE_EXTERNAL_ID"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input: the path of the field, a human message and a code."""
+
+    field: tuple[str, ...]
+    message: str
+    code: ErrorCode
+
+
+class InvalidInput(Exception):  # noqa: N818 - reads as a sentence: raise InvalidInput(...)
+    """Raised by a rule or a service when an input cannot be accepted; carries every problem found."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class ProblemCollector:
+    """Gathers every problem of one input so a client can fix them all in one round trip."""
+
+    def __init__(self) -> None:
+        self._problems: list[Problem] = []
+
+    def add(self, field: str, message: str, code: ErrorCode) -> None:
+        self._problems.append(Problem((field,), message, code))
+
+    def raise_if_any(self) -> None:
+        if self._problems:
+            raise InvalidInput(*self._problems)
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
+
+
+def clean_text(value: str, *, max_length: int) -> str | None:
+    """Trimmed single-line text of 1..max_length characters, or None when it is not acceptable."""
+    text = value.strip()
+    if not text or len(text) > max_length or _CONTROL_CHARS.search(text):
+        return None
+    return text
+
+
+def is_locale(value: str) -> bool:
+    """A BCP 47 tag of the common shape: language, optional script, optional region (`pt-BR`)."""
+    return bool(_LOCALE.match(value))

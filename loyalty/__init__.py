@@ -1,0 +1,1 @@
+"""Loyalty services and their persistence: programs, members, points, tiers, rewards, referrals."""

@@ -1,0 +1,140 @@
+"""Member services: enrollment, profile updates and tenant-scoped reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.clock import Clock, local_today
+from domain.members import (
+    MemberDetails,
+    MemberStatus,
+    check_status_change,
+    validate_details,
+    validate_external_id,
+)
+from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty.models import Member
+from loyalty.programs import ProgramRef
+
+
+
+@dataclass(frozen=True, slots=True)
+class Enrollment:
+    member: Member
+    created: bool
+
+
+async def enroll_member(
+    program: ProgramRef,
+    *,
+    external_id: str,
+    email: str,
+    display_name: str,
+    birthday: date | None,
+    locale: str | None,
+    clock: Clock,
+) -> Enrollment:
+    """Enroll a member, idempotently on `external_id`.
+
+    A retry with the same details returns the existing member (created=False). Different details
+    under an existing externalId are refused with DUPLICATE_EXTERNAL_ID: an enrollment never
+    silently overwrites a profile; updateMember does that.
+    """
+    validate_external_id(external_id)
+    details = validate_details(
+        email=email,
+        display_name=display_name,
+        birthday=birthday,
+        locale=locale or program.default_locale,
+        today=local_today(clock, program.timezone),
+    )
+    now = clock.now()
+    try:
+        async with in_transaction():
+            member = await Member.create(
+                program_id=program.id,
+                external_id=external_id,
+                email=details.email,
+                display_name=details.display_name,
+                birthday=details.birthday,
+                locale=details.locale,
+                status=MemberStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
+            return Enrollment(member, created=True)
+    except IntegrityError:
+        # A concurrent or earlier enrollment won the unique (program_id, external_id) race.
+        existing = await Member.get(program_id=program.id, external_id=external_id)
+    if _details(existing) == details:
+        return Enrollment(existing, created=False)
+    raise InvalidInput(
+        Problem(
+            ("externalId",),
+            f"A member with externalId {external_id!r} exists with other details; use updateMember.",
+            ErrorCode.DUPLICATE_EXTERNAL_ID,
+        )
+    )
+
+
+async def update_member(
+    program: ProgramRef,
+    member_id: int,
+    *,
+    email: str | None,
+    display_name: str | None,
+    birthday: date | None,
+    locale: str | None,
+    status: MemberStatus | None,
+    clock: Clock,
+) -> Member:
+    """Change a member's details or suspend/reactivate it; fields left None keep their value."""
+    async with in_transaction():
+        member = await Member.select_for_update().get_or_none(id=member_id, program_id=program.id)
+        if member is None:
+            raise InvalidInput(
+                Problem(("id",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
+            )
+        current = _details(member)
+        details = validate_details(
+            email=current.email if email is None else email,
+            display_name=current.display_name if display_name is None else display_name,
+            birthday=current.birthday if birthday is None else birthday,
+            locale=current.locale if locale is None else locale,
+            today=local_today(clock, program.timezone),
+        )
+        if status is not None and status is not member.status:
+            check_status_change(member.status, status)
+            member.status = status
+        member.email, member.display_name = details.email, details.display_name
+        member.birthday, member.locale = details.birthday, details.locale
+        member.updated_at = clock.now()
+        await member.save()
+        return member
+
+
+async def members_by_ids(program_id: int, ids: Sequence[int]) -> dict[int, Member]:
+    """One query for a batch of ids, scoped to the program (DataLoader backend)."""
+    found = await Member.filter(program_id=program_id, id__in=list(ids))
+    return {member.id: member for member in found}
+
+
+async def member_by_external_id(program_id: int, external_id: str) -> Member | None:
+    return await Member.get_or_none(program_id=program_id, external_id=external_id)
+
+
+async def list_members(program_id: int, *, after_id: int | None, limit: int) -> list[Member]:
+    """A keyset page of the program's members in enrollment order (stable under inserts)."""
+    query = Member.filter(program_id=program_id)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    return await query.order_by("id").limit(limit)
+
+
+def _details(member: Member) -> MemberDetails:
+    return MemberDetails(member.email, member.display_name, member.birthday, member.locale)

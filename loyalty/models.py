@@ -1,0 +1,55 @@
+"""Tortoise models mapping the tables that the Alembic revisions create.
+
+Alembic owns the schema; these classes only describe it to the ORM. tests/integration/
+test_schema_drift.py fails when the two disagree. Timestamps are set by services from the injected
+clock, never by the database, so tests can move time.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from domain.members import MemberStatus
+
+TORTOISE_APP = "loyalty"
+
+
+class Program(Model):
+    """A loyalty program: one tenant. Its `key` is the tenant id carried in every token."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=63, unique=True)
+    name = fields.CharField(max_length=100)
+    currency = fields.CharField(max_length=3)
+    timezone = fields.CharField(max_length=64)
+    default_locale = fields.CharField(max_length=35)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "program"
+
+
+class Member(Model):
+    """A person enrolled in one program, known to the storefront by `external_id`."""
+
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Program", related_name="members", on_delete=fields.RESTRICT
+    )
+    program_id: int
+    external_id = fields.CharField(max_length=128)
+    email = fields.CharField(max_length=254)
+    display_name = fields.CharField(max_length=100)
+    birthday = fields.DateField(null=True)
+    locale = fields.CharField(max_length=35)
+    status = fields.CharEnumField(MemberStatus, max_length=16)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member"
+        unique_together = (("program", "external_id"),)
+        # Keyset pagination walks a program's members by id.
+        indexes = (("program", "id"),)

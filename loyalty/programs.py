@@ -1,0 +1,97 @@
+"""Program (tenant) services: provisioning and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.clock import Clock
+from domain.programs import ProgramSettings, validate_new_program, validate_program_update
+from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty.models import Program
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramRef:
+    """What a request needs to know of its tenant; resolved once per request from the token."""
+
+    id: int
+    key: str
+    currency: str
+    timezone: str
+    default_locale: str
+
+
+def ref(program: Program) -> ProgramRef:
+    return ProgramRef(
+        program.id, program.key, program.currency, program.timezone, program.default_locale
+    )
+
+
+async def find_program(key: str) -> Program | None:
+    return await Program.get_or_none(key=key)
+
+
+async def create_program(
+    *, key: str, name: str, currency: str, timezone: str, default_locale: str, clock: Clock
+) -> Program:
+    """Provision the program for tenant `key`.
+
+    Safe to retry: the same settings again return the existing program; different settings for an
+    existing key are refused with PROGRAM_ALREADY_EXISTS and change nothing.
+    """
+    settings = validate_new_program(
+        key=key, name=name, currency=currency, timezone=timezone, default_locale=default_locale
+    )
+    now = clock.now()
+    try:
+        async with in_transaction():
+            return await Program.create(
+                key=key,
+                name=settings.name,
+                currency=currency,
+                timezone=settings.timezone,
+                default_locale=settings.default_locale,
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        existing = await Program.get(key=key)
+    if existing.currency == currency and _settings(existing) == settings:
+        return existing
+    raise InvalidInput(
+        Problem(
+            ("key",),
+            f"Program {key!r} already exists with different settings; use updateProgram.",
+            ErrorCode.PROGRAM_ALREADY_EXISTS,
+        )
+    )
+
+
+async def update_program(
+    program_id: int,
+    *,
+    name: str | None,
+    timezone: str | None,
+    default_locale: str | None,
+    clock: Clock,
+) -> Program:
+    """Change a program's name, time zone or default locale. The currency never changes: amounts
+    already recorded in it would silently change meaning."""
+    async with in_transaction():
+        program = await Program.select_for_update().get(id=program_id)
+        settings = validate_program_update(
+            _settings(program), name=name, timezone=timezone, default_locale=default_locale
+        )
+        program.name = settings.name
+        program.timezone = settings.timezone
+        program.default_locale = settings.default_locale
+        program.updated_at = clock.now()
+        await program.save(update_fields=["name", "timezone", "default_locale", "updated_at"])
+        return program
+
+
+def _settings(program: Program) -> ProgramSettings:
+    return ProgramSettings(program.name, program.timezone, program.default_locale)
