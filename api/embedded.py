@@ -21,7 +21,9 @@ class ServiceUrls:
 
 
 @contextlib.contextmanager
-def services(data_dir: Path, database_url: str | None, redis_url: str | None) -> Iterator[ServiceUrls]:
+def services(
+    data_dir: Path, database_url: str | None, redis_url: str | None
+) -> Iterator[ServiceUrls]:
     """Yield URLs for PostgreSQL and Redis, starting embedded servers for the ones not given."""
     with contextlib.ExitStack() as stack:
         if database_url is None:

@@ -37,6 +37,6 @@ async def _postgres() -> object:
 async def _check(probe: Awaitable[object]) -> str:
     try:
         await asyncio.wait_for(probe, PROBE_TIMEOUT_SECONDS)
-    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+    except Exception as error:
         return f"failed: {type(error).__name__}"
     return "ok"

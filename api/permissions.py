@@ -20,7 +20,9 @@ from api.errors import ClientError, TopLevelCode
 class _RolePermission(BasePermission):
     allowed: frozenset[Role] = frozenset()
 
-    def has_permission(self, source: Any, info: strawberry.Info[Context, Any], **kwargs: Any) -> bool:
+    def has_permission(
+        self, source: Any, info: strawberry.Info[Context, Any], **kwargs: Any
+    ) -> bool:
         principal = info.context.require_principal()
         if principal.role not in self.allowed:
             allowed = ", ".join(sorted(self.allowed))

@@ -71,7 +71,9 @@ def _auth_settings(source: Mapping[str, str], development: bool, data_dir: Path)
     )
     unknown = [a for a in algorithms if a not in ALLOWED_ALGORITHMS]
     if not algorithms or unknown:
-        raise SettingsError(f"LOYALTY_JWT_ALGORITHMS must list some of {', '.join(ALLOWED_ALGORITHMS)}")
+        raise SettingsError(
+            f"LOYALTY_JWT_ALGORITHMS must list some of {', '.join(ALLOWED_ALGORITHMS)}"
+        )
     if len({a[:2] for a in algorithms}) > 1:
         # Mixing HMAC and public-key algorithms lets a public key be used as an HMAC secret.
         raise SettingsError("LOYALTY_JWT_ALGORITHMS must not mix HS*, RS* and ES* families")
@@ -88,11 +90,15 @@ def _auth_settings(source: Mapping[str, str], development: bool, data_dir: Path)
     if algorithms[0].startswith("HS"):
         if auth.secret is None:
             if not development:
-                raise SettingsError("LOYALTY_JWT_SECRET is required for HS* algorithms in production")
+                raise SettingsError(
+                    "LOYALTY_JWT_SECRET is required for HS* algorithms in production"
+                )
             auth = _with_dev_secret(auth, data_dir)
         elif len(auth.secret.encode()) < (needed := max(int(a[2:]) // 8 for a in algorithms)):
             # Shorter HMAC keys than the digest are guessable, and PyJWT warns on every request.
-            raise SettingsError(f"LOYALTY_JWT_SECRET must be at least {needed} bytes for {algorithms}")
+            raise SettingsError(
+                f"LOYALTY_JWT_SECRET must be at least {needed} bytes for {algorithms}"
+            )
     elif auth.jwks_file is None and auth.jwks_url is None:
         raise SettingsError(
             "RS*/ES* algorithms need LOYALTY_JWT_JWKS_FILE or LOYALTY_JWT_JWKS_URL (keys chosen by kid)"

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from domain.validation import ErrorCode, InvalidInput, Problem, ProblemCollector, clean_text, is_locale
+from domain.validation import (
+    ErrorCode,
+    InvalidInput,
+    Problem,
+    ProblemCollector,
+    clean_text,
+    is_locale,
+)
 
 EXTERNAL_ID_MAX = 128
 EMAIL_MAX = 254
@@ -17,7 +24,9 @@ OLDEST_BIRTH_YEAR = 1900
 _EXTERNAL_ID = re.compile(rf"^[A-Za-z0-9._:@|/+-]{{1,{EXTERNAL_ID_MAX}}}$")
 # Deliberately simple: one @, a dot-separated domain with a letter TLD, no spaces. Deliverability
 # is the storefront's concern; this catches typos and injection, not every RFC 5322 corner.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 
 
 class MemberStatus(StrEnum):
@@ -82,10 +91,13 @@ def validate_details(
         )
     if not is_locale(locale):
         problems.add(
-            "locale", f"{locale!r} is not a locale tag such as en or pt-BR.", ErrorCode.INVALID_LOCALE
+            "locale",
+            f"{locale!r} is not a locale tag such as en or pt-BR.",
+            ErrorCode.INVALID_LOCALE,
         )
     problems.raise_if_any()
-    assert clean_email is not None and clean_name is not None
+    assert clean_email is not None
+    assert clean_name is not None
     return MemberDetails(clean_email, clean_name, birthday, locale)
 
 

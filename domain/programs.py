@@ -48,7 +48,9 @@ def validate_new_program(
         )
     if not is_currency(currency):
         problems.add(
-            "currency", f"{currency!r} is not an ISO 4217 currency code.", ErrorCode.INVALID_CURRENCY
+            "currency",
+            f"{currency!r} is not an ISO 4217 currency code.",
+            ErrorCode.INVALID_CURRENCY,
         )
     settings = _validate_settings(problems, name=name, timezone=timezone, locale=default_locale)
     problems.raise_if_any()
@@ -92,7 +94,8 @@ def _validate_settings(
         )
     if not is_locale(locale):
         problems.add(
-            "defaultLocale", f"{locale!r} is not a locale tag such as en or pt-BR.",
+            "defaultLocale",
+            f"{locale!r} is not a locale tag such as en or pt-BR.",
             ErrorCode.INVALID_LOCALE,
         )
     if clean_name is None:

@@ -36,7 +36,7 @@ class Problem:
     code: ErrorCode
 
 
-class InvalidInput(Exception):  # noqa: N818 - reads as a sentence: raise InvalidInput(...)
+class InvalidInput(Exception):
     """Raised by a rule or a service when an input cannot be accepted; carries every problem found."""
 
     def __init__(self, *problems: Problem) -> None:

@@ -22,7 +22,6 @@ from loyalty.models import Member
 from loyalty.programs import ProgramRef
 
 
-
 @dataclass(frozen=True, slots=True)
 class Enrollment:
     member: Member

@@ -32,7 +32,10 @@ from domain.clock import FixedClock
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 AUTH = AuthSettings(
-    algorithms=("HS256",), issuer="loyalty-test", audience="loyalty-api", leeway_seconds=5,
+    algorithms=("HS256",),
+    issuer="loyalty-test",
+    audience="loyalty-api",
+    leeway_seconds=5,
     secret=TEST_SECRET,
 )
 START = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -130,18 +133,18 @@ async def app(
 
 
 @pytest.fixture
-async def db(app: Starlette, clock: FixedClock) -> AsyncIterator[None]:
+async def db(app: Starlette, clock: FixedClock) -> None:
     """Empty tables and the clock back at START: every database test begins from nothing."""
     from tortoise import connections
 
     clock.set(START)
     connection = connections.get("default")
     rows = await connection.execute_query_dict(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        "SELECT tablename FROM pg_tables"
+        " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
     )
     tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
     await connection.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    yield
 
 
 @pytest.fixture

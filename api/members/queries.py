@@ -28,7 +28,9 @@ class MemberQueries:
         description="A member of the caller's program by global id; null if there is none.",
         permission_classes=[IsStorefrontOrAdmin],
     )
-    async def member(self, info: strawberry.Info[Context, Any], id: relay.GlobalID) -> Member | None:
+    async def member(
+        self, info: strawberry.Info[Context, Any], id: relay.GlobalID
+    ) -> Member | None:
         if id.type_name != Member.__name__:
             raise ClientError(f"{id} is not a Member id.", TopLevelCode.BAD_USER_INPUT)
         nodes = await Member.resolve_nodes(info=info, node_ids=[id.node_id])
@@ -61,10 +63,15 @@ class MemberQueries:
         after_id = decode_cursor(after, CURSOR_KIND)
         program = await info.context.program()
         # One row beyond the page tells whether another page follows, without a COUNT.
-        rows = await members.list_members(program.id, after_id=after_id, limit=limit + 1) if program else []
+        rows = (
+            await members.list_members(program.id, after_id=after_id, limit=limit + 1)
+            if program
+            else []
+        )
         page = rows[:limit]
         edges = [
-            relay.Edge(cursor=encode_cursor(CURSOR_KIND, m.id), node=Member.from_model(m)) for m in page
+            relay.Edge(cursor=encode_cursor(CURSOR_KIND, m.id), node=Member.from_model(m))
+            for m in page
         ]
         return MemberConnection(
             edges=edges,

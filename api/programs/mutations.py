@@ -58,4 +58,3 @@ class ProgramMutations:
         except InvalidInput as refused:
             return ProgramPayload(program=None, user_errors=user_errors(refused))
         return ProgramPayload(program=Program.from_model(program), user_errors=[])
-
