@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     MaskErrors,
@@ -21,6 +22,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from api.errors import should_mask
 from api.members.mutations import MemberMutations
@@ -49,8 +51,16 @@ Mutation: Any = merge_types("Mutation", (ProgramMutations, MemberMutations))
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."
 
 
+class LoyaltySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Client errors (bad tokens, syntax, arguments) are not server faults; bugs are logged
+        with their traceback by `should_mask` before masking, so nothing is logged here."""
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return LoyaltySchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(relay_max_results=100),

@@ -35,6 +35,8 @@ class FixedClock:
         self._at += by
 
     def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
         self._at = at
 
 

@@ -25,7 +25,7 @@ _EXTERNAL_ID = re.compile(rf"^[A-Za-z0-9._:@|/+-]{{1,{EXTERNAL_ID_MAX}}}$")
 # Deliberately simple: one @, a dot-separated domain with a letter TLD, no spaces. Deliverability
 # is the storefront's concern; this catches typos and injection, not every RFC 5322 corner.
 _EMAIL = re.compile(
-    r"^[^@\s]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
 
 
@@ -50,14 +50,14 @@ class MemberDetails:
 def normalise_email(email: str) -> str | None:
     """Lower-cases the domain (case-insensitive by RFC) but keeps the local part as given."""
     candidate = email.strip()
-    if len(candidate) > EMAIL_MAX or not _EMAIL.match(candidate):
+    if len(candidate) > EMAIL_MAX or _EMAIL.fullmatch(candidate) is None:
         return None
     local, _, domain_part = candidate.rpartition("@")
     return f"{local}@{domain_part.lower()}"
 
 
 def validate_external_id(external_id: str) -> str:
-    if not _EXTERNAL_ID.match(external_id):
+    if _EXTERNAL_ID.fullmatch(external_id) is None:
         raise InvalidInput(
             Problem(
                 ("externalId",),

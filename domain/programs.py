@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import available_timezones
 
 from domain.currency import is_currency
 from domain.validation import ErrorCode, ProblemCollector, clean_text, is_locale
@@ -24,15 +25,17 @@ class ProgramSettings:
 
 def is_program_key(key: str) -> bool:
     """Program keys are the tenant ids carried in tokens: lower-case slugs of 2..63 characters."""
-    return bool(_PROGRAM_KEY.match(key))
+    return _PROGRAM_KEY.fullmatch(key) is not None
 
 
 def is_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """An IANA zone name known to this machine's tz database (not a folder such as 'Europe')."""
+    return name in _known_timezones()
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def validate_new_program(

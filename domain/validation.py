@@ -58,7 +58,8 @@ class ProblemCollector:
             raise InvalidInput(*self._problems)
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls plus Unicode line/paragraph separators: none belong in one-line text.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 
 
@@ -72,4 +73,4 @@ def clean_text(value: str, *, max_length: int) -> str | None:
 
 def is_locale(value: str) -> bool:
     """A BCP 47 tag of the common shape: language, optional script, optional region (`pt-BR`)."""
-    return bool(_LOCALE.match(value))
+    return _LOCALE.fullmatch(value) is not None

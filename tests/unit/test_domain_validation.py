@@ -1,0 +1,128 @@
+"""Shared input rules: problems, the collector, text cleaning and locale tags."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.validation import (
+    ErrorCode,
+    InvalidInput,
+    Problem,
+    ProblemCollector,
+    clean_text,
+    is_locale,
+)
+
+pytestmark = pytest.mark.unit
+
+_CONTROL = {chr(c) for c in [*range(0x20), 0x7F]}
+
+
+def test_invalid_input_carries_every_problem_and_joins_messages() -> None:
+    first = Problem(("a",), "A is wrong.", ErrorCode.INVALID_NAME)
+    second = Problem(("b",), "B is wrong.", ErrorCode.INVALID_EMAIL)
+    error = InvalidInput(first, second)
+    assert error.problems == (first, second)
+    assert str(error) == "A is wrong.; B is wrong."
+
+
+def test_collector_without_problems_does_not_raise() -> None:
+    ProblemCollector().raise_if_any()
+
+
+def test_collector_raises_all_problems_in_order() -> None:
+    collector = ProblemCollector()
+    collector.add("name", "bad name", ErrorCode.INVALID_NAME)
+    collector.add("locale", "bad locale", ErrorCode.INVALID_LOCALE)
+    with pytest.raises(InvalidInput) as caught:
+        collector.raise_if_any()
+    assert caught.value.problems == (
+        Problem(("name",), "bad name", ErrorCode.INVALID_NAME),
+        Problem(("locale",), "bad locale", ErrorCode.INVALID_LOCALE),
+    )
+
+
+def test_error_codes_are_their_own_names() -> None:
+    for code in ErrorCode:
+        assert code.value == code.name
+
+
+@pytest.mark.parametrize(
+    ("raw", "max_length", "expected"),
+    [
+        ("Alice", 10, "Alice"),
+        ("  Alice  ", 10, "Alice"),
+        ("\tAlice\n", 10, "Alice"),
+        ("Ada Lovelace", 12, "Ada Lovelace"),
+        ("x" * 5, 5, "x" * 5),
+        ("  " + "x" * 5 + "  ", 5, "x" * 5),
+        ("Zoë 🎉", 10, "Zoë 🎉"),
+        ("x" * 6, 5, None),
+        ("", 5, None),
+        ("   ", 5, None),
+        ("\t\n", 5, None),
+        ("a\nb", 5, None),
+        ("a\tb", 5, None),
+        ("a\x00b", 5, None),
+        ("a\x1fb", 5, None),
+        ("a\x7fb", 5, None),
+    ],
+)
+def test_clean_text(raw: str, max_length: int, expected: str | None) -> None:
+    assert clean_text(raw, max_length=max_length) == expected
+
+
+@given(st.text(), st.integers(min_value=1, max_value=50))
+@settings(database=None)
+def test_clean_text_result_is_trimmed_bounded_and_single_line(raw: str, max_length: int) -> None:
+    cleaned = clean_text(raw, max_length=max_length)
+    if cleaned is not None:
+        assert 1 <= len(cleaned) <= max_length
+        assert cleaned == cleaned.strip()
+        assert not _CONTROL & set(cleaned)
+        assert clean_text(cleaned, max_length=max_length) == cleaned
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=["Cc", "Zs", "Zl", "Zp"]), min_size=1))
+@settings(database=None)
+def test_clean_text_keeps_ordinary_text_within_the_limit(raw: str) -> None:
+    assert clean_text(raw, max_length=len(raw)) == raw.strip()
+    assert clean_text(raw, max_length=len(raw.strip()) - 1) is None
+
+
+@pytest.mark.parametrize(
+    "tag", ["en", "fr", "haw", "pt-BR", "en-GB", "zh-Hant", "zh-Hant-TW", "es-419", "sr-Latn-RS"]
+)
+def test_locale_accepted(tag: str) -> None:
+    assert is_locale(tag)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "",
+        "e",
+        "EN",
+        "En",
+        "english",
+        "en_US",
+        "en-us",
+        "en-USA",
+        "en-hant",
+        "zh-HANT",
+        "zh-TW-Hant",
+        "es-41",
+        "en-",
+        " en",
+        "en ",
+        "en-GB-oxendict",
+    ],
+)
+def test_locale_refused(tag: str) -> None:
+    assert not is_locale(tag)
+
+
+def test_locale_with_trailing_newline_refused() -> None:
+    assert not is_locale("en\n")
