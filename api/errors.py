@@ -13,12 +13,32 @@ from enum import StrEnum
 import strawberry
 from graphql import GraphQLError
 
+from api.enums import described_enum
 from domain.validation import ErrorCode, InvalidInput
 
 log = logging.getLogger(__name__)
 
-UserErrorCode = strawberry.enum(
-    ErrorCode, description="Why an input was refused. Stable: clients may switch on these codes."
+UserErrorCode = described_enum(
+    ErrorCode,
+    name="UserErrorCode",
+    description="Why an input was refused. Stable: clients may switch on these codes.",
+    values={
+        "INVALID_PROGRAM_KEY": "The program key is not a 2-63 character lower-case slug.",
+        "INVALID_NAME": "The name is empty, too long or not on one line.",
+        "INVALID_CURRENCY": "Not an active ISO 4217 currency code.",
+        "INVALID_TIMEZONE": "Not an IANA time zone name.",
+        "INVALID_LOCALE": "Not a BCP 47 locale tag such as en or pt-BR.",
+        "INVALID_EMAIL": "Not a valid email address.",
+        "INVALID_EXTERNAL_ID": "The externalId is empty, too long or has unsupported characters.",
+        "INVALID_DISPLAY_NAME": "The display name is empty, too long or not on one line.",
+        "INVALID_BIRTHDAY": "The birthday is in the future or before 1900.",
+        "INVALID_STATUS_CHANGE": "That status change is not allowed (erasure has its own request).",
+        "INVALID_ID": "The id is not a well-formed id of the expected type.",
+        "PROGRAM_NOT_FOUND": "The token's program has not been provisioned yet.",
+        "PROGRAM_ALREADY_EXISTS": "The program exists with other settings.",
+        "MEMBER_NOT_FOUND": "No such member in the caller's program.",
+        "DUPLICATE_EXTERNAL_ID": "Another member with other details has this externalId.",
+    },
 )
 
 
@@ -29,6 +49,9 @@ class UserError:
     )
     message: str = strawberry.field(description="What is wrong, for a human.")
     code: UserErrorCode = strawberry.field(description="What is wrong, for a program.")  # type: ignore[valid-type]
+
+
+INPUT = "The mutation's input; problems with it come back as userErrors."
 
 
 def user_errors(error: InvalidInput) -> list[UserError]:

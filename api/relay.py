@@ -9,6 +9,8 @@ from api.errors import ClientError, TopLevelCode
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+FIRST = f"How many items to return, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
+AFTER = "Return items after this cursor (a previous page's endCursor)."
 
 
 def page_size(first: int | None, connection: str) -> int:

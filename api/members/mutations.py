@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from api.context import Context
-from api.errors import user_errors
+from api.errors import INPUT, user_errors
 from api.members.types import (
     EnrollMemberInput,
     EnrollMemberPayload,
@@ -30,7 +30,9 @@ class MemberMutations:
         permission_classes=[IsStorefrontOrAdmin],
     )
     async def enroll_member(
-        self, info: strawberry.Info[Context, Any], input: EnrollMemberInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[EnrollMemberInput, strawberry.argument(description=INPUT)],
     ) -> EnrollMemberPayload:
         try:
             enrollment = await members.enroll_member(
@@ -53,7 +55,9 @@ class MemberMutations:
         permission_classes=[IsStorefrontOrAdmin],
     )
     async def update_member(
-        self, info: strawberry.Info[Context, Any], input: UpdateMemberInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[UpdateMemberInput, strawberry.argument(description=INPUT)],
     ) -> UpdateMemberPayload:
         try:
             if input.id.type_name != Member.__name__ or not input.id.node_id.isdigit():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -11,7 +11,7 @@ from api.context import Context
 from api.errors import ClientError, TopLevelCode
 from api.members.types import Member, MemberConnection
 from api.permissions import IsAdmin, IsMember, IsStorefrontOrAdmin
-from api.relay import decode_cursor, encode_cursor, page_size
+from api.relay import AFTER, FIRST, decode_cursor, encode_cursor, page_size
 from loyalty import members
 
 CURSOR_KIND = "member"
@@ -29,7 +29,9 @@ class MemberQueries:
         permission_classes=[IsStorefrontOrAdmin],
     )
     async def member(
-        self, info: strawberry.Info[Context, Any], id: relay.GlobalID
+        self,
+        info: strawberry.Info[Context, Any],
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The member's global id.")],
     ) -> Member | None:
         if id.type_name != Member.__name__:
             raise ClientError(f"{id} is not a Member id.", TopLevelCode.BAD_USER_INPUT)
@@ -41,7 +43,9 @@ class MemberQueries:
         permission_classes=[IsStorefrontOrAdmin],
     )
     async def member_by_external_id(
-        self, info: strawberry.Info[Context, Any], external_id: str
+        self,
+        info: strawberry.Info[Context, Any],
+        external_id: Annotated[str, strawberry.argument(description="The storefront's id.")],
     ) -> Member | None:
         program = await info.context.program()
         if program is None:
@@ -56,8 +60,8 @@ class MemberQueries:
     async def members(
         self,
         info: strawberry.Info[Context, Any],
-        first: int | None = None,
-        after: str | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> MemberConnection:
         limit = page_size(first, "members")
         after_id = decode_cursor(after, CURSOR_KIND)

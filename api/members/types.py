@@ -11,12 +11,20 @@ from strawberry import relay
 
 from api.auth import Role
 from api.context import Context
+from api.enums import described_enum
 from api.errors import UserError
 from domain.members import MemberStatus as MemberStatusValue
 from loyalty.models import Member as MemberModel
 
-MemberStatus = strawberry.enum(
-    MemberStatusValue, description="ACTIVE members earn and spend; SUSPENDED ones are frozen."
+MemberStatus = described_enum(
+    MemberStatusValue,
+    name="MemberStatus",
+    description="Whether a member can take part in the program.",
+    values={
+        "ACTIVE": "Earns, spends and appears in the program.",
+        "SUSPENDED": "Frozen by the program: keeps its data but cannot earn or spend.",
+        "ERASED": "Personal data erased on request; only anonymous records remain.",
+    },
 )
 
 

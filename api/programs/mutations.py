@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from api.context import Context
-from api.errors import user_errors
+from api.errors import INPUT, user_errors
 from api.permissions import IsAdmin
 from api.programs.types import CreateProgramInput, Program, ProgramPayload, UpdateProgramInput
 from domain.validation import InvalidInput
@@ -24,7 +24,9 @@ class ProgramMutations:
         permission_classes=[IsAdmin],
     )
     async def create_program(
-        self, info: strawberry.Info[Context, Any], input: CreateProgramInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[CreateProgramInput, strawberry.argument(description=INPUT)],
     ) -> ProgramPayload:
         try:
             program = await programs.create_program(
@@ -44,7 +46,9 @@ class ProgramMutations:
         permission_classes=[IsAdmin],
     )
     async def update_program(
-        self, info: strawberry.Info[Context, Any], input: UpdateProgramInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[UpdateProgramInput, strawberry.argument(description=INPUT)],
     ) -> ProgramPayload:
         try:
             current = await info.context.require_program()

@@ -75,8 +75,13 @@ async def enroll(gql: GraphQLClient, external_id: str, program: str = "acme") ->
     """Enroll a member and return its global id."""
     data = await gql.ok(
         ENROLL,
-        {"input": {"externalId": external_id, "email": f"{external_id}@example.com",
-                   "displayName": external_id.title()}},
+        {
+            "input": {
+                "externalId": external_id,
+                "email": f"{external_id}@example.com",
+                "displayName": external_id.title(),
+            }
+        },
         bearer=token(Role.STOREFRONT, program),
     )
     payload = data["enrollMember"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 import jwt
@@ -22,8 +23,13 @@ PROGRAM_QUERY = "{ program { key } }"
 def _claims(**overrides: object) -> dict[str, object]:
     now = int(START.timestamp())
     claims: dict[str, object] = {
-        "iss": AUTH.issuer, "aud": AUTH.audience, "sub": "shop", "iat": now, "exp": now + 600,
-        "role": "admin", "program": "acme",
+        "iss": AUTH.issuer,
+        "aud": AUTH.audience,
+        "sub": "shop",
+        "iat": now,
+        "exp": now + 600,
+        "role": "admin",
+        "program": "acme",
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -48,7 +54,7 @@ def _alg_none() -> str:
     return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_claims())}."
 
 
-BAD_TOKENS = {
+BAD_TOKENS: dict[str, Callable[[], str]] = {
     "expired": _expired,
     "tampered payload": _tampered,
     "alg none": _alg_none,
@@ -76,8 +82,9 @@ async def test_missing_token_is_unauthenticated_and_writes_nothing(gql: GraphQLC
     variables = {"input": {"externalId": "c-1", "email": "a@b.co", "displayName": "A"}}
     body = await gql.post(ENROLL, variables)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    listing = await gql.ok("{ members(first: 10) { edges { node { id } } } }",
-                           bearer=token(Role.ADMIN))
+    listing = await gql.ok(
+        "{ members(first: 10) { edges { node { id } } } }", bearer=token(Role.ADMIN)
+    )
     assert listing["members"]["edges"] == []
 
 
@@ -98,11 +105,17 @@ async def test_token_within_leeway_is_accepted(gql: GraphQLClient) -> None:
 @pytest.mark.parametrize(
     ("role", "operation"),
     [
-        (Role.STOREFRONT, 'mutation { createProgram(input: {name: "X", currency: "EUR"}) { userErrors { code } } }'),
+        (
+            Role.STOREFRONT,
+            'mutation { createProgram(input: {name: "X", currency: "EUR"}) { userErrors { code } } }',
+        ),
         (Role.MEMBER, "{ members(first: 1) { edges { cursor } } }"),
         (Role.PARTNER, '{ memberByExternalId(externalId: "c-1") { id } }'),
         (Role.STOREFRONT, "{ me { id } }"),
-        (Role.MEMBER, 'mutation { enrollMember(input: {externalId: "x", email: "a@b.co", displayName: "x"}) { created } }'),
+        (
+            Role.MEMBER,
+            'mutation { enrollMember(input: {externalId: "x", email: "a@b.co", displayName: "x"}) { created } }',
+        ),
     ],
 )
 async def test_wrong_role_is_forbidden(gql: GraphQLClient, role: Role, operation: str) -> None:

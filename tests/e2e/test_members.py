@@ -21,8 +21,16 @@ ADMIN = token(Role.ADMIN)
 
 
 def _input(external_id: str = "c-1", **overrides: object) -> dict[str, object]:
-    return {"input": {"externalId": external_id, "email": "ann@Example.COM", "displayName": " Ann ",
-                      "birthday": "1990-04-01", "locale": "pt-BR", **overrides}}
+    return {
+        "input": {
+            "externalId": external_id,
+            "email": "ann@Example.COM",
+            "displayName": " Ann ",
+            "birthday": "1990-04-01",
+            "locale": "pt-BR",
+            **overrides,
+        }
+    }
 
 
 async def _count(gql: GraphQLClient) -> int:
@@ -96,9 +104,18 @@ async def test_enroll_before_the_program_exists_is_a_user_error(gql: GraphQLClie
 async def test_update_member_changes_given_fields_only(gql: GraphQLClient) -> None:
     await provision(gql)
     member_id = await enroll(gql, "c-9")
-    data = await gql.ok(UPDATE, {"input": {"id": member_id, "displayName": "Nina", "status": "SUSPENDED"}}, bearer=STORE)
+    data = await gql.ok(
+        UPDATE,
+        {"input": {"id": member_id, "displayName": "Nina", "status": "SUSPENDED"}},
+        bearer=STORE,
+    )
     assert data["updateMember"] == {
-        "member": {"email": "c-9@example.com", "displayName": "Nina", "locale": "en", "status": "SUSPENDED"},
+        "member": {
+            "email": "c-9@example.com",
+            "displayName": "Nina",
+            "locale": "en",
+            "status": "SUSPENDED",
+        },
         "userErrors": [],
     }
 
@@ -107,7 +124,9 @@ async def test_update_member_refuses_erasure_and_bad_ids(gql: GraphQLClient) -> 
     await provision(gql)
     member_id = await enroll(gql, "c-9")
     erased = await gql.ok(UPDATE, {"input": {"id": member_id, "status": "ERASED"}}, bearer=STORE)
-    assert erased["updateMember"]["userErrors"] == [{"field": ["input", "status"], "code": "INVALID_STATUS_CHANGE"}]
+    assert erased["updateMember"]["userErrors"] == [
+        {"field": ["input", "status"], "code": "INVALID_STATUS_CHANGE"}
+    ]
     program_id = "UHJvZ3JhbTox"  # base64("Program:1"): a well-formed id of the wrong type
     wrong = await gql.ok(UPDATE, {"input": {"id": program_id, "displayName": "X"}}, bearer=STORE)
     assert wrong["updateMember"]["userErrors"] == [{"field": ["input", "id"], "code": "INVALID_ID"}]
@@ -123,17 +142,24 @@ async def test_members_connection_pages_by_cursor(gql: GraphQLClient) -> None:
     assert [e["node"]["externalId"] for e in first["edges"]] == ["c-0", "c-1"]
     assert first["pageInfo"]["hasNextPage"] is True
     assert first["pageInfo"]["hasPreviousPage"] is False
-    rest = (await gql.ok(LIST, {"first": 10, "after": first["pageInfo"]["endCursor"]}, bearer=ADMIN))["members"]
+    rest = (
+        await gql.ok(LIST, {"first": 10, "after": first["pageInfo"]["endCursor"]}, bearer=ADMIN)
+    )["members"]
     assert [e["node"]["externalId"] for e in rest["edges"]] == ["c-2", "c-3", "c-4"]
     assert rest["pageInfo"]["hasNextPage"] is False
 
 
-@pytest.mark.parametrize(("variables", "message"), [
-    ({"first": 101}, "between 1 and 100"),
-    ({"first": 0}, "between 1 and 100"),
-    ({"first": 5, "after": "bm90LWEtY3Vyc29y"}, "not a valid member cursor"),
-])
-async def test_members_connection_refuses_bad_arguments(gql: GraphQLClient, variables, message) -> None:
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"first": 101}, "between 1 and 100"),
+        ({"first": 0}, "between 1 and 100"),
+        ({"first": 5, "after": "bm90LWEtY3Vyc29y"}, "not a valid member cursor"),
+    ],
+)
+async def test_members_connection_refuses_bad_arguments(
+    gql: GraphQLClient, variables, message
+) -> None:
     await provision(gql)
     body = await gql.post(LIST, variables, bearer=ADMIN)
     (error,) = body["errors"]

@@ -23,10 +23,15 @@ async def two_programs(gql: GraphQLClient) -> dict[str, str]:
     """Programs acme and globex, each with a member; returns their member ids."""
     await provision(gql, "acme")
     await provision(gql, "globex")
-    return {"acme": await enroll(gql, "alice", "acme"), "globex": await enroll(gql, "bob", "globex")}
+    return {
+        "acme": await enroll(gql, "alice", "acme"),
+        "globex": await enroll(gql, "bob", "globex"),
+    }
 
 
-async def test_member_token_reads_only_itself(gql: GraphQLClient, two_programs: dict[str, str]) -> None:
+async def test_member_token_reads_only_itself(
+    gql: GraphQLClient, two_programs: dict[str, str]
+) -> None:
     carol = await enroll(gql, "carol", "acme")
     alice_token = token(Role.MEMBER, "acme", subject="alice")
 
@@ -58,14 +63,18 @@ async def test_program_a_cannot_read_program_b(
     globex_member = two_programs["globex"]
     assert (await gql.ok(NODE, {"id": globex_member}, bearer=acme))["node"] is None
     assert (await gql.ok(MEMBER, {"id": globex_member}, bearer=acme))["member"] is None
-    by_external = await gql.ok('query { memberByExternalId(externalId: "bob") { id } }', bearer=acme)
+    by_external = await gql.ok(
+        'query { memberByExternalId(externalId: "bob") { id } }', bearer=acme
+    )
     assert by_external["memberByExternalId"] is None
 
 
 async def test_program_a_admin_lists_only_its_members(
     gql: GraphQLClient, two_programs: dict[str, str]
 ) -> None:
-    data = await gql.ok("{ members(first: 100) { edges { node { id } } } }", bearer=token(Role.ADMIN, "acme"))
+    data = await gql.ok(
+        "{ members(first: 100) { edges { node { id } } } }", bearer=token(Role.ADMIN, "acme")
+    )
     assert [e["node"]["id"] for e in data["members"]["edges"]] == [two_programs["acme"]]
 
 
@@ -73,19 +82,27 @@ async def test_program_a_cannot_change_program_b(
     gql: GraphQLClient, two_programs: dict[str, str]
 ) -> None:
     acme = token(Role.STOREFRONT, "acme")
-    data = await gql.ok(UPDATE, {"input": {"id": two_programs["globex"], "displayName": "Hacked"}}, bearer=acme)
+    data = await gql.ok(
+        UPDATE, {"input": {"id": two_programs["globex"], "displayName": "Hacked"}}, bearer=acme
+    )
     assert data["updateMember"] == {
-        "member": None, "userErrors": [{"field": ["input", "id"], "code": "MEMBER_NOT_FOUND"}],
+        "member": None,
+        "userErrors": [{"field": ["input", "id"], "code": "MEMBER_NOT_FOUND"}],
     }
-    globex = await gql.ok(MEMBER, {"id": two_programs["globex"]}, bearer=token(Role.ADMIN, "globex"))
+    globex = await gql.ok(
+        MEMBER, {"id": two_programs["globex"]}, bearer=token(Role.ADMIN, "globex")
+    )
     assert globex["member"]["email"] == "bob@example.com"
     names = await gql.ok(
-        'query { memberByExternalId(externalId: "bob") { displayName } }', bearer=token(Role.ADMIN, "globex")
+        'query { memberByExternalId(externalId: "bob") { displayName } }',
+        bearer=token(Role.ADMIN, "globex"),
     )
     assert names["memberByExternalId"]["displayName"] == "Bob"
 
 
-async def test_admin_of_a_cannot_reconfigure_b(gql: GraphQLClient, two_programs: dict[str, str]) -> None:
+async def test_admin_of_a_cannot_reconfigure_b(
+    gql: GraphQLClient, two_programs: dict[str, str]
+) -> None:
     # Program identity comes from the token alone: there is no argument to aim at another tenant.
     renamed = await gql.ok(
         'mutation { updateProgram(input: {name: "Renamed"}) { program { key name } userErrors { code } } }',
