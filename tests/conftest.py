@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -42,11 +43,13 @@ START = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def server_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def server_urls() -> Iterator[tuple[str, str]]:
     """URLs of a PostgreSQL server (its maintenance database) and of a Redis server."""
-    data = tmp_path_factory.mktemp("servers")
-    with _postgres(data) as pg, _redis(data) as redis:
-        yield pg, redis
+    # Not pytest's tmp_path: its rotation may delete a live server's folder under a parallel run.
+    with tempfile.TemporaryDirectory(prefix="loyalty-test-") as folder:
+        data = Path(folder)
+        with _postgres(data) as pg, _redis(data) as redis:
+            yield pg, redis
 
 
 def _postgres(data: Path) -> Any:
