@@ -1,0 +1,93 @@
+"""Configuration is validated at start, with messages that name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.database import connection_params, sqlalchemy_url
+from api.settings import SettingsError, load_settings
+
+pytestmark = pytest.mark.unit
+
+
+def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> None:
+    env = {"LOYALTY_DATA_DIR": str(tmp_path)}
+    first, second = load_settings(env), load_settings(env)
+    assert first.development
+    assert first.auth.algorithms == ("HS256",)
+    assert first.auth.secret == second.auth.secret
+    assert len(first.auth.secret or "") >= 32
+    assert (tmp_path / "dev-jwt-secret").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"LOYALTY_ENV": "staging"}, "LOYALTY_ENV"),
+        ({"LOYALTY_DB_POOL_MAX": "ten"}, "LOYALTY_DB_POOL_MAX"),
+        ({"LOYALTY_DB_POOL_MIN": "5", "LOYALTY_DB_POOL_MAX": "2"}, "LOYALTY_DB_POOL_MAX"),
+        ({"LOYALTY_JWT_ALGORITHMS": "none"}, "LOYALTY_JWT_ALGORITHMS"),
+        ({"LOYALTY_JWT_ALGORITHMS": "HS256,RS256"}, "LOYALTY_JWT_ALGORITHMS"),
+        ({"LOYALTY_ENV": "production"}, "LOYALTY_JWT_SECRET"),
+        ({"LOYALTY_JWT_SECRET": "short"}, "LOYALTY_JWT_SECRET"),
+        ({"LOYALTY_JWT_ALGORITHMS": "HS512", "LOYALTY_JWT_SECRET": "x" * 40}, "LOYALTY_JWT_SECRET"),
+        ({"LOYALTY_JWT_ALGORITHMS": "RS256"}, "LOYALTY_JWT_JWKS_FILE"),
+        ({"LOYALTY_JWT_LEEWAY_SECONDS": "-1"}, "LOYALTY_JWT_LEEWAY_SECONDS"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_variable(
+    tmp_path: Path, env: dict[str, str], names: str
+) -> None:
+    with pytest.raises(SettingsError, match=names):
+        load_settings({"LOYALTY_DATA_DIR": str(tmp_path), **env})
+
+
+def test_production_with_keys_is_accepted(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "LOYALTY_ENV": "production",
+            "LOYALTY_JWT_ALGORITHMS": "ES256",
+            "LOYALTY_JWT_JWKS_URL": "https://idp.example/jwks.json",
+            "LOYALTY_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert not settings.development
+    assert settings.auth.secret is None
+    assert not (tmp_path / "dev-jwt-secret").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql://u:p%40ss@db.internal:6543/loyalty",
+            {
+                "host": "db.internal",
+                "port": 6543,
+                "user": "u",
+                "password": "p@ss",
+                "database": "loyalty",
+            },
+        ),
+        (
+            "postgresql://postgres:@/postgres?host=/tmp/pg",
+            {
+                "host": "/tmp/pg",
+                "port": 5432,
+                "user": "postgres",
+                "password": "",
+                "database": "postgres",
+            },
+        ),
+    ],
+)
+def test_database_urls_over_tcp_and_unix_sockets(url: str, expected: dict[str, object]) -> None:
+    assert connection_params(url) == expected
+    assert sqlalchemy_url(url).startswith("postgresql+asyncpg://")
+
+
+def test_non_postgres_url_is_refused() -> None:
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
+        connection_params("mysql://localhost/db")
