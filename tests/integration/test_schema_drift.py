@@ -138,8 +138,8 @@ def differences(migrated: Shape, models: Shape) -> dict[str, dict[str, list[obje
     return found
 
 
-def report(drift: dict[str, dict[str, list[object]]]) -> str:
-    lines = ["Alembic head and Tortoise models disagree:"]
+def report(drift: dict[str, dict[str, list[object]]], heading: str) -> str:
+    lines = [heading]
     for category, sides in drift.items():
         lines.append(f"{category}:")
         lines += [f"  only in migrations: {item!r}" for item in sides["only_in_migrations"]]
@@ -186,7 +186,7 @@ async def test_migrations_and_models_describe_the_same_schema(database_factory):
     migrated_shape, models_shape = await shape_of(migrated), await shape_of(generated)
     assert migrated_shape.tables, "the migrations created no tables"
     drift = differences(migrated_shape, models_shape)
-    assert not drift, report(drift)
+    assert not drift, report(drift, "Alembic head and Tortoise models disagree:")
 
 
 async def test_comparison_notices_altered_type_dropped_unique_and_missing_index(database_factory):
@@ -198,7 +198,7 @@ async def test_comparison_notices_altered_type_dropped_unique_and_missing_index(
         ALTER TABLE member DROP CONSTRAINT member_program_external_id_key;
         DROP INDEX member_program_id_id_idx;""",
     )
-    after = await shape_of(url)
+    after = await shape_of(url)  # plays the models' side below
     assert differences(before, after) == {
         "columns": {
             "only_in_migrations": [("member", "email", "character varying(254)", "NOT NULL", None)],
@@ -226,7 +226,8 @@ async def test_downgrade_to_base_and_upgrade_again_round_trips(database_factory)
     assert not leftovers, f"downgrade to base left behind: {sorted(leftovers)}"
 
     await asyncio.to_thread(upgrade, url, "head")
-    assert not differences(first, await shape_of(url)), "the second upgrade built another schema"
+    drift = differences(first, await shape_of(url))
+    assert not drift, report(drift, "The second upgrade (right) built another schema:")
 
 
 def test_revisions_form_one_documented_line():
