@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from api.settings import SettingsError
 
 # Every Tortoise app whose models map tables created by the Alembic revisions.
-MODEL_MODULES = {"loyalty": ["loyalty.models"]}
+MODEL_MODULES = {"loyalty": ["loyalty.models", "loyalty.points.models"]}
 
 
 def connection_params(database_url: str) -> dict[str, Any]:

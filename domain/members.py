@@ -12,8 +12,6 @@ from domain.validation import (
     InvalidInput,
     Problem,
     ProblemCollector,
-    clean_text,
-    is_locale,
 )
 
 EXTERNAL_ID_MAX = 128
@@ -76,25 +74,20 @@ def validate_details(
     clean_email = normalise_email(email)
     if clean_email is None:
         problems.add("email", f"{email!r} is not a valid email address.", ErrorCode.INVALID_EMAIL)
-    clean_name = clean_text(display_name, max_length=DISPLAY_NAME_MAX)
-    if clean_name is None:
-        problems.add(
-            "displayName",
-            f"Display name must be 1-{DISPLAY_NAME_MAX} characters on one line.",
-            ErrorCode.INVALID_DISPLAY_NAME,
-        )
+    clean_name = problems.one_line_text(
+        "displayName",
+        display_name,
+        max_length=DISPLAY_NAME_MAX,
+        label="Display name",
+        code=ErrorCode.INVALID_DISPLAY_NAME,
+    )
     if birthday is not None and not (date(OLDEST_BIRTH_YEAR, 1, 1) <= birthday <= today):
         problems.add(
             "birthday",
             f"Birthday must be between {OLDEST_BIRTH_YEAR}-01-01 and today.",
             ErrorCode.INVALID_BIRTHDAY,
         )
-    if not is_locale(locale):
-        problems.add(
-            "locale",
-            f"{locale!r} is not a locale tag such as en or pt-BR.",
-            ErrorCode.INVALID_LOCALE,
-        )
+    problems.locale("locale", locale)
     problems.raise_if_any()
     assert clean_email is not None
     assert clean_name is not None

@@ -8,7 +8,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from domain.currency import is_currency
-from domain.validation import ErrorCode, ProblemCollector, clean_text, is_locale
+from domain.validation import ErrorCode, ProblemCollector
 
 PROGRAM_NAME_MAX = 100
 _PROGRAM_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -84,23 +84,14 @@ def validate_program_update(
 def _validate_settings(
     problems: ProblemCollector, *, name: str, timezone: str, locale: str
 ) -> ProgramSettings | None:
-    clean_name = clean_text(name, max_length=PROGRAM_NAME_MAX)
-    if clean_name is None:
-        problems.add(
-            "name",
-            f"Name must be 1-{PROGRAM_NAME_MAX} characters on one line.",
-            ErrorCode.INVALID_NAME,
-        )
+    clean_name = problems.one_line_text(
+        "name", name, max_length=PROGRAM_NAME_MAX, label="Name", code=ErrorCode.INVALID_NAME
+    )
     if not is_timezone(timezone):
         problems.add(
             "timezone", f"{timezone!r} is not an IANA time zone.", ErrorCode.INVALID_TIMEZONE
         )
-    if not is_locale(locale):
-        problems.add(
-            "defaultLocale",
-            f"{locale!r} is not a locale tag such as en or pt-BR.",
-            ErrorCode.INVALID_LOCALE,
-        )
+    problems.locale("defaultLocale", locale)
     if clean_name is None:
         return None
     return ProgramSettings(name=clean_name, timezone=timezone, default_locale=locale)

@@ -25,6 +25,21 @@ class ErrorCode(StrEnum):
     PROGRAM_ALREADY_EXISTS = "PROGRAM_ALREADY_EXISTS"
     MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
     DUPLICATE_EXTERNAL_ID = "DUPLICATE_EXTERNAL_ID"
+    MEMBER_NOT_ACTIVE = "MEMBER_NOT_ACTIVE"
+    INVALID_POINTS_CONFIG = "INVALID_POINTS_CONFIG"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INVALID_ORDER = "INVALID_ORDER"
+    INVALID_REASON = "INVALID_REASON"
+    INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    UNKNOWN_EVENT = "UNKNOWN_EVENT"
+    ALREADY_AWARDED = "ALREADY_AWARDED"
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    RETURN_EXCEEDS_ORDER = "RETURN_EXCEEDS_ORDER"
+    RETURN_ID_REUSED = "RETURN_ID_REUSED"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+    CLAWBACK_DENIED = "CLAWBACK_DENIED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +67,23 @@ class ProblemCollector:
 
     def add(self, field: str, message: str, code: ErrorCode) -> None:
         self._problems.append(Problem((field,), message, code))
+
+    def one_line_text(
+        self, field: str, value: str, *, max_length: int, label: str, code: ErrorCode
+    ) -> str | None:
+        """The cleaned text, or None after recording why it is not acceptable."""
+        text = clean_text(value, max_length=max_length)
+        if text is None:
+            self.add(field, f"{label} must be 1-{max_length} characters on one line.", code)
+        return text
+
+    def locale(self, field: str, value: str) -> None:
+        if not is_locale(value):
+            self.add(
+                field,
+                f"{value!r} is not a locale tag such as en or pt-BR.",
+                ErrorCode.INVALID_LOCALE,
+            )
 
     def raise_if_any(self) -> None:
         if self._problems:

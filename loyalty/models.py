@@ -24,6 +24,9 @@ class Program(Model):
     currency = fields.CharField(max_length=3)
     timezone = fields.CharField(max_length=64)
     default_locale = fields.CharField(max_length=35)
+    # How points are earned, held, expire and clawed back; null means the defaults
+    # (loyalty/points/config.py reads and writes it).
+    points_config = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -1,0 +1,308 @@
+"""The points ledger as pure arithmetic: balances, lots and the postings that change them.
+
+A member's points live in lots (one per earning) so that spending can take the soonest-expiring
+points first and expiry can only ever take what is left of a lot. Each operation returns a Posting:
+the signed deltas of one immutable ledger entry plus what it does to lots. Invariants, for a member
+whose due activations and expiries have been applied:
+
+    balance == sum of all postings' deltas          (also enforced by the database)
+    pending == sum(remaining of PENDING lots)
+    max(available, 0) == sum(remaining of ACTIVE lots)
+    debt >= 0, pending >= 0, and 0 <= lot.remaining
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from domain.points_config import ClawbackPolicy
+from domain.validation import ErrorCode, InvalidInput, Problem
+
+
+class EntryKind(StrEnum):
+    EARN = "EARN"
+    REDEEM = "REDEEM"
+    EXPIRE = "EXPIRE"
+    REVERSE = "REVERSE"
+    ADJUST = "ADJUST"
+    ACTIVATE = "ACTIVATE"
+
+
+class LotStatus(StrEnum):
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+
+
+@dataclass(frozen=True, slots=True)
+class ExplanationLine:
+    """One step of how an entry's points came about, e.g. BASE 42 or CAP -10."""
+
+    code: str
+    label: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    available: int = 0
+    pending: int = 0
+    debt: int = 0
+    lifetime: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    id: int
+    remaining: int
+    status: LotStatus
+    activates_at: datetime | None
+    expires_at: datetime | None
+
+    def spendable_at(self, now: datetime) -> bool:
+        return (
+            self.status is LotStatus.ACTIVE
+            and self.remaining > 0
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LotTake:
+    lot_id: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewLot:
+    points: int
+    remaining: int
+    status: LotStatus
+    activates_at: datetime | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One ledger entry's effect. `points` is the signed figure a member sees on the entry."""
+
+    kind: EntryKind
+    points: int
+    available: int = 0
+    pending: int = 0
+    debt: int = 0
+    lifetime: int = 0
+    takes: tuple[LotTake, ...] = ()
+    new_lot: NewLot | None = None
+    activates_lot: int | None = None
+    lines: tuple[ExplanationLine, ...] = ()
+
+
+def apply(balance: Balance, posting: Posting) -> Balance:
+    return Balance(
+        available=balance.available + posting.available,
+        pending=balance.pending + posting.pending,
+        debt=balance.debt + posting.debt,
+        lifetime=balance.lifetime + posting.lifetime,
+    )
+
+
+def spending_order(lots: Iterable[Lot], now: datetime) -> list[Lot]:
+    """Spendable lots, soonest expiry first; never-expiring last; oldest first among equals."""
+    spendable = [lot for lot in lots if lot.spendable_at(now)]
+    return sorted(
+        spendable, key=lambda lot: (lot.expires_at is None, lot.expires_at or now, lot.id)
+    )
+
+
+def earn(
+    balance: Balance,
+    points: int,
+    *,
+    lines: tuple[ExplanationLine, ...],
+    activates_at: datetime | None,
+    expires_at: datetime | None,
+) -> Posting:
+    """New points: pending until `activates_at` if given, else spendable at once (after debt)."""
+    _require_positive(points)
+    if activates_at is not None:
+        lot = NewLot(points, points, LotStatus.PENDING, activates_at, expires_at)
+        return Posting(
+            EntryKind.EARN, points, pending=points, lifetime=points, new_lot=lot, lines=lines
+        )
+    owed, to_balance = _settle(balance, points)
+    lot = NewLot(points, to_balance_lot(balance, to_balance), LotStatus.ACTIVE, None, expires_at)
+    return Posting(
+        EntryKind.EARN,
+        points,
+        available=to_balance,
+        debt=-owed,
+        lifetime=points,
+        new_lot=lot,
+        lines=lines + _debt_line(owed),
+    )
+
+
+def activate(balance: Balance, lot: Lot) -> Posting:
+    """A pending lot's return window has ended: its points become spendable (after debt)."""
+    if lot.status is not LotStatus.PENDING:
+        raise ValueError(f"lot {lot.id} is not pending")
+    owed, to_balance = _settle(balance, lot.remaining)
+    kept = to_balance_lot(balance, to_balance)
+    takes = (LotTake(lot.id, lot.remaining - kept),) if kept < lot.remaining else ()
+    return Posting(
+        EntryKind.ACTIVATE,
+        lot.remaining,
+        available=to_balance,
+        pending=-lot.remaining,
+        debt=-owed,
+        takes=takes,
+        activates_lot=lot.id,
+        lines=(
+            ExplanationLine("ACTIVATED", "Return window ended", lot.remaining),
+            *_debt_line(owed),
+        ),
+    )
+
+
+def redeem(balance: Balance, lots: Iterable[Lot], points: int, now: datetime) -> Posting:
+    """Spend points from the soonest-expiring lots; never below zero."""
+    _require_positive(points)
+    takes, taken = _take(spending_order(lots, now), points)
+    if taken < points or balance.available < points:
+        raise InvalidInput(
+            Problem(
+                ("points",),
+                f"Only {min(taken, balance.available)} points can be spent.",
+                ErrorCode.INSUFFICIENT_POINTS,
+            )
+        )
+    return Posting(EntryKind.REDEEM, -points, available=-points, takes=takes)
+
+
+def expire(lot: Lot, now: datetime) -> Posting:
+    """What is left of a lot past its expiry date leaves the balance; nothing more."""
+    if lot.expires_at is None or lot.expires_at > now or lot.status is not LotStatus.ACTIVE:
+        raise ValueError(f"lot {lot.id} is not due to expire")
+    return Posting(
+        EntryKind.EXPIRE,
+        -lot.remaining,
+        available=-lot.remaining,
+        takes=(LotTake(lot.id, lot.remaining),),
+        lines=(ExplanationLine("EXPIRED", "Points reached their expiry date", -lot.remaining),),
+    )
+
+
+def clawback(
+    balance: Balance,
+    lots: Mapping[int, Lot],
+    points: int,
+    *,
+    order_lot: int | None,
+    policy: ClawbackPolicy,
+    now: datetime,
+    lines: tuple[ExplanationLine, ...],
+) -> Posting:
+    """Take back points a returned order earned: from its still-pending points first, then from
+    the spendable balance (its own lot first), and what was already spent per `policy`."""
+    _require_positive(points)
+    own = lots.get(order_lot) if order_lot is not None else None
+    from_pending = min(points, own.remaining) if own and own.status is LotStatus.PENDING else 0
+    rest = points - from_pending
+    spendable = spending_order(lots.values(), now)
+    if own is not None and own in spendable:
+        spendable.remove(own)
+        spendable.insert(0, own)
+    takes, covered = _take(spendable, min(rest, max(balance.available, 0)))
+    shortfall = rest - covered
+    if shortfall and policy is ClawbackPolicy.DENY:
+        raise InvalidInput(
+            Problem(
+                ("amount",),
+                f"The member already spent {shortfall} of these points.",
+                ErrorCode.CLAWBACK_DENIED,
+            )
+        )
+    debt = shortfall if policy is ClawbackPolicy.CLAMP_AND_RECORD_DEBT else 0
+    if from_pending:
+        takes = (LotTake(own.id, from_pending), *takes)  # type: ignore[union-attr]
+    extra = (
+        (ExplanationLine("DEBT", "Already spent: owed from future points", -debt),) if debt else ()
+    )
+    return Posting(
+        EntryKind.REVERSE,
+        -points,
+        available=-(rest - debt),
+        pending=-from_pending,
+        debt=debt,
+        lifetime=-points,
+        takes=takes,
+        lines=lines + extra,
+    )
+
+
+def adjust(
+    balance: Balance,
+    lots: Iterable[Lot],
+    points: int,
+    *,
+    reason: str,
+    now: datetime,
+    expires_at: datetime | None,
+) -> Posting:
+    """A manual correction: a grant becomes a new lot; a deduction spends like a redemption."""
+    line = (ExplanationLine("MANUAL", reason, points),)
+    if points > 0:
+        return replace(
+            earn(balance, points, lines=line, activates_at=None, expires_at=expires_at),
+            kind=EntryKind.ADJUST,
+        )
+    if points == 0:
+        raise InvalidInput(
+            Problem(("points",), "An adjustment must change the balance.", ErrorCode.INVALID_AMOUNT)
+        )
+    spend = redeem(balance, lots, -points, now)
+    return replace(spend, kind=EntryKind.ADJUST, lifetime=points, lines=line)
+
+
+def to_balance_lot(balance: Balance, to_balance: int) -> int:
+    """Of points added to `available`, how many are backed by a lot: none while they only
+    bring a negative balance back towards zero."""
+    return max(balance.available + to_balance, 0) - max(balance.available, 0)
+
+
+def _settle(balance: Balance, points: int) -> tuple[int, int]:
+    """New spendable points repay recorded debt first: (owed repaid, points to available)."""
+    owed = min(balance.debt, points)
+    return owed, points - owed
+
+
+def _debt_line(owed: int) -> tuple[ExplanationLine, ...]:
+    return (
+        (ExplanationLine("DEBT_REPAID", "Repays points owed from an earlier return", -owed),)
+        if owed
+        else ()
+    )
+
+
+def _take(lots: Iterable[Lot], points: int) -> tuple[tuple[LotTake, ...], int]:
+    takes: list[LotTake] = []
+    taken = 0
+    for lot in lots:
+        if taken == points:
+            break
+        amount = min(lot.remaining, points - taken)
+        takes.append(LotTake(lot.id, amount))
+        taken += amount
+    return tuple(takes), taken
+
+
+def _require_positive(points: int) -> None:
+    if points <= 0:
+        raise InvalidInput(
+            Problem(
+                ("points",), "Points must be a positive whole number.", ErrorCode.INVALID_AMOUNT
+            )
+        )

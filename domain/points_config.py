@@ -1,0 +1,171 @@
+"""A program's points configuration: how points are earned, held, expire and are clawed back."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from domain.validation import ErrorCode, ProblemCollector
+
+MAX_PENDING_DAYS = 365
+MAX_MULTIPLIER = Decimal(100)
+MAX_RATE = Decimal(10_000)
+
+
+class Rounding(StrEnum):
+    """How fractional points round: DOWN never over-awards; HALF_UP is the shop-till habit."""
+
+    DOWN = "DOWN"
+    HALF_UP = "HALF_UP"
+    UP = "UP"
+
+
+class CapPeriod(StrEnum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+class ExpiryMode(StrEnum):
+    NEVER = "NEVER"
+    AFTER_DAYS = "AFTER_DAYS"
+    AFTER_MONTHS = "AFTER_MONTHS"
+
+
+class ClawbackPolicy(StrEnum):
+    """What a return does when the member already spent the points it earned."""
+
+    CLAMP_AND_RECORD_DEBT = "CLAMP_AND_RECORD_DEBT"
+    ALLOW_NEGATIVE = "ALLOW_NEGATIVE"
+    DENY = "DENY"
+
+
+@dataclass(frozen=True, slots=True)
+class Bonus:
+    """Extra points for matching order lines: `multiplier` 2 earns double on them."""
+
+    multiplier: Decimal
+    sku: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """At most `max_points` rule-computed points per member per calendar period."""
+
+    period: CapPeriod
+    max_points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    mode: ExpiryMode = ExpiryMode.NEVER
+    amount: int = 0
+    round_to_month_end: bool = False
+
+    def expires_at(self, earned_at: datetime, timezone: str) -> datetime | None:
+        """When points earned at `earned_at` expire: the end of a local day, or never."""
+        if self.mode is ExpiryMode.NEVER:
+            return None
+        zone = ZoneInfo(timezone)
+        earned_on = earned_at.astimezone(zone).date()
+        if self.mode is ExpiryMode.AFTER_DAYS:
+            last_day = earned_on + timedelta(days=self.amount)
+        else:
+            last_day = _add_months(earned_on, self.amount)
+        if self.round_to_month_end:
+            last_day = last_day.replace(day=calendar.monthrange(last_day.year, last_day.month)[1])
+        # Points are usable through their last day and gone at the next local midnight.
+        return datetime.combine(last_day + timedelta(days=1), time(), tzinfo=zone)
+
+
+@dataclass(frozen=True, slots=True)
+class PointsConfig:
+    """Everything a program decides about points. The defaults are a plain 1 point per unit."""
+
+    earn_rate: Decimal = Decimal(1)
+    rounding: Rounding = Rounding.DOWN
+    bonuses: tuple[Bonus, ...] = ()
+    events: dict[str, int] = field(default_factory=dict)
+    cap: Cap | None = None
+    pending_days: int = 0
+    expiry: Expiry = Expiry()
+    clawback: ClawbackPolicy = ClawbackPolicy.CLAMP_AND_RECORD_DEBT
+
+    def multiplier_for(self, sku: str, category: str | None) -> Bonus | None:
+        """The best bonus for a line: the highest multiplier among SKU and category matches."""
+        matches = [
+            b
+            for b in self.bonuses
+            if (b.sku is not None and b.sku == sku)
+            or (b.category is not None and b.category == category)
+        ]
+        return max(matches, key=lambda b: b.multiplier, default=None)
+
+
+def validate_points_config(config: PointsConfig) -> PointsConfig:
+    """Check a configuration as a whole; raises InvalidInput listing every problem."""
+    problems = ProblemCollector()
+    if not Decimal(0) <= config.earn_rate <= MAX_RATE:
+        problems.add(
+            "earnRate",
+            f"earnRate must be between 0 and {MAX_RATE}.",
+            ErrorCode.INVALID_POINTS_CONFIG,
+        )
+    for bonus in config.bonuses:
+        if (bonus.sku is None) == (bonus.category is None):
+            problems.add(
+                "bonuses",
+                "Each bonus names exactly one of sku or category.",
+                ErrorCode.INVALID_POINTS_CONFIG,
+            )
+        if not Decimal(1) <= bonus.multiplier <= MAX_MULTIPLIER:
+            problems.add(
+                "bonuses",
+                f"Bonus multipliers must be between 1 and {MAX_MULTIPLIER}.",
+                ErrorCode.INVALID_POINTS_CONFIG,
+            )
+    for name, points in config.events.items():
+        if not name or not name.replace("_", "").isalnum() or not name.islower() or points <= 0:
+            problems.add(
+                "events",
+                f"Event {name!r} needs a snake_case name and positive points.",
+                ErrorCode.INVALID_POINTS_CONFIG,
+            )
+    if config.cap is not None and config.cap.max_points <= 0:
+        problems.add(
+            "cap", "A cap must allow a positive number of points.", ErrorCode.INVALID_POINTS_CONFIG
+        )
+    if not 0 <= config.pending_days <= MAX_PENDING_DAYS:
+        problems.add(
+            "pendingDays",
+            f"pendingDays must be 0 to {MAX_PENDING_DAYS}.",
+            ErrorCode.INVALID_POINTS_CONFIG,
+        )
+    expiry = config.expiry
+    if expiry.mode is not ExpiryMode.NEVER and expiry.amount <= 0:
+        problems.add(
+            "expiry",
+            "Expiry needs a positive amount of days or months.",
+            ErrorCode.INVALID_POINTS_CONFIG,
+        )
+    if expiry.mode is ExpiryMode.AFTER_DAYS and 0 < expiry.amount <= config.pending_days:
+        # Points would expire while still pending: the member could never use them.
+        problems.add(
+            "expiry",
+            "Points must not expire before their pending window ends.",
+            ErrorCode.INVALID_POINTS_CONFIG,
+        )
+    problems.raise_if_any()
+    return config
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

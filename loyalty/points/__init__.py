@@ -1,0 +1,1 @@
+"""Points: the ledger, earning, pending activation, expiry, returns and idempotent writes."""

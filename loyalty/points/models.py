@@ -1,0 +1,186 @@
+"""Tortoise models of the points tables (created by Alembic revision 0002).
+
+Entries are append-only and balances are maintained by a database trigger from entries, so code
+never saves a PointsBalance or changes a PointsEntry: it inserts entries (loyalty/points/account.py).
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from domain.ledger import EntryKind, LotStatus
+from loyalty.models import TORTOISE_APP, Member, Program
+
+
+def _member() -> fields.ForeignKeyRelation[Member]:
+    return fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
+    )
+
+
+def _program() -> fields.ForeignKeyRelation[Program]:
+    return fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Program", related_name=False, on_delete=fields.RESTRICT
+    )
+
+
+class PointsBalance(Model):
+    """A member's points: the running sums of its ledger entries' deltas."""
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.OneToOneRelation[Member] = fields.OneToOneField(
+        f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
+    )
+    member_id: int
+    program = _program()
+    program_id: int
+    available = fields.BigIntField()
+    pending = fields.BigIntField()
+    debt = fields.BigIntField()
+    lifetime_earned = fields.BigIntField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "points_balance"
+
+
+class PointsEntry(Model):
+    """One immutable change of a member's points, with the balance it leaves behind."""
+
+    id = fields.BigIntField(primary_key=True)
+    program = _program()
+    program_id: int
+    member = _member()
+    member_id: int
+    kind = fields.CharEnumField(EntryKind, max_length=16)
+    points = fields.BigIntField()
+    available_delta = fields.BigIntField()
+    pending_delta = fields.BigIntField()
+    debt_delta = fields.BigIntField()
+    lifetime_delta = fields.BigIntField()
+    available_after = fields.BigIntField()
+    pending_after = fields.BigIntField()
+    debt_after = fields.BigIntField()
+    lifetime_after = fields.BigIntField()
+    reason_code = fields.CharField(max_length=32)
+    reason = fields.CharField(max_length=500)
+    source_ref = fields.CharField(max_length=200, null=True)
+    actor = fields.CharField(max_length=200)
+    idempotency_key = fields.CharField(max_length=200, null=True)
+    explanation = fields.JSONField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "points_entry"
+        indexes = (("member", "id"), ("member", "created_at"))
+
+
+class PointsLot(Model):
+    """Points earned together, spent and expired together; `remaining` is what is left."""
+
+    id = fields.BigIntField(primary_key=True)
+    program = _program()
+    program_id: int
+    member = _member()
+    member_id: int
+    entry: fields.ForeignKeyRelation[PointsEntry] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.PointsEntry", related_name=False, on_delete=fields.RESTRICT
+    )
+    entry_id: int
+    points = fields.BigIntField()
+    remaining = fields.BigIntField()
+    status = fields.CharEnumField(LotStatus, max_length=16)
+    activates_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "points_lot"
+        indexes = (("member", "remaining"), ("status", "activates_at"), ("status", "expires_at"))
+
+
+class PointsOrder(Model):
+    """An order that earned points: one per order id, with what its returns took back."""
+
+    id = fields.BigIntField(primary_key=True)
+    program = _program()
+    program_id: int
+    member = _member()
+    member_id: int
+    order_id = fields.CharField(max_length=128)
+    total = fields.DecimalField(max_digits=20, decimal_places=4)
+    currency = fields.CharField(max_length=3)
+    points_earned = fields.BigIntField()
+    returned_total = fields.DecimalField(max_digits=20, decimal_places=4)
+    points_reversed = fields.BigIntField()
+    entry: fields.ForeignKeyRelation[PointsEntry] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.PointsEntry", related_name=False, on_delete=fields.RESTRICT
+    )
+    entry_id: int
+    lot: fields.ForeignKeyNullableRelation[PointsLot] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.PointsLot", related_name=False, on_delete=fields.RESTRICT, null=True
+    )
+    lot_id: int | None
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "points_order"
+        unique_together = (("program", "order_id"),)
+
+
+class PointsOrderReturn(Model):
+    """One return against an order; `return_id` makes a repeated reversal a no-op."""
+
+    id = fields.BigIntField(primary_key=True)
+    order: fields.ForeignKeyRelation[PointsOrder] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.PointsOrder", related_name=False, on_delete=fields.RESTRICT
+    )
+    order_id: int
+    return_id = fields.CharField(max_length=128)
+    amount = fields.DecimalField(max_digits=20, decimal_places=4)
+    points = fields.BigIntField()
+    entry: fields.ForeignKeyNullableRelation[PointsEntry] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.PointsEntry", related_name=False, on_delete=fields.RESTRICT, null=True
+    )
+    entry_id: int | None
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "points_order_return"
+        unique_together = (("order", "return_id"),)
+
+
+class PointsEventAward(Model):
+    """A named event that earned points, once per member, event and reference."""
+
+    id = fields.BigIntField(primary_key=True)
+    member = _member()
+    member_id: int
+    event = fields.CharField(max_length=64)
+    reference = fields.CharField(max_length=128)
+    entry: fields.ForeignKeyRelation[PointsEntry] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.PointsEntry", related_name=False, on_delete=fields.RESTRICT
+    )
+    entry_id: int
+
+    class Meta:
+        table = "points_event_award"
+        unique_together = (("member", "event", "reference"),)
+
+
+class IdempotencyKey(Model):
+    """A client's key for one write, with a hash of its input and the result to replay."""
+
+    id = fields.BigIntField(primary_key=True)
+    program = _program()
+    program_id: int
+    client = fields.CharField(max_length=200)
+    key = fields.CharField(max_length=200)
+    operation = fields.CharField(max_length=64)
+    request_hash = fields.CharField(max_length=64)
+    result = fields.JSONField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "idempotency_key"
+        unique_together = (("program", "client", "key"),)
