@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,11 +16,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.auth import AuthError, TokenVerifier, bearer_token
 from api.context import Context
 from api.database import tortoise_config
+from api.errors import ClientError
 from api.health import healthz, readyz
 from api.schema import schema
 from api.settings import Settings, SettingsError, load_settings
@@ -34,14 +40,35 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=False,
-            subscription_protocols=("graphql-transport-ws",),
+            subscription_protocols=(),
         )
         self._verifier = verifier
         self._clock = clock
+        self._graphiql = graphiql
 
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket | None
-    ) -> Context:
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Every request is authenticated before anything runs. Only in development may an
+        anonymous introspection-only document through, so GraphiQL can show the schema."""
+        if context.principal is None and not (
+            self._graphiql and _introspection_only(request_data.query)
+        ):
+            try:
+                context.require_principal()
+            except ClientError as refused:
+                return ExecutionResult(data=None, errors=[refused])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         context = Context(clock=self._clock)
         try:
             token = bearer_token(request.headers.get("authorization"))
@@ -50,6 +77,21 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         except AuthError as error:
             context.auth_error = error
         return context
+
+
+def _introspection_only(query: str | None) -> bool:
+    try:
+        document = parse(query or "")
+    except GraphQLError:
+        return False
+    return all(
+        isinstance(definition, OperationDefinitionNode)
+        and all(
+            isinstance(selection, FieldNode) and selection.name.value.startswith("__")
+            for selection in definition.selection_set.selections
+        )
+        for definition in document.definitions
+    )
 
 
 def create_app(

@@ -16,11 +16,15 @@ from typing import Any
 import jwt
 
 from api.settings import AuthSettings, SettingsError
+from domain.programs import is_program_key
+from domain.validation import clean_text
 
 logger = logging.getLogger(__name__)
 
 # Claims PyJWT itself must find; role and program are checked here after decoding.
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+# Subjects are client ids or member externalIds: one printable line, bounded.
+SUBJECT_MAX = 200
 
 # Client-facing reasons, most specific class first (InvalidSignatureError is a DecodeError).
 _REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
@@ -150,9 +154,13 @@ def _principal(claims: dict[str, Any]) -> Principal:
     program = claims.get("program")
     if not isinstance(program, str) or not program:
         raise AuthError("missing claim: program")
+    if not is_program_key(program):
+        raise AuthError("invalid claim: program")
     subject = claims["sub"]  # PyJWT already required it and checked it is a string
     if not subject:
         raise AuthError("missing claim: sub")
+    if clean_text(subject, max_length=SUBJECT_MAX) != subject:
+        raise AuthError("invalid claim: sub")
     return Principal(role=role, program_key=program, subject=subject)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
@@ -9,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from api.auth import AuthError, Principal, Role
 from api.errors import ClientError, TopLevelCode
 from domain.clock import Clock
+from domain.members import MemberStatus
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members, programs
 from loyalty.models import Member
@@ -17,15 +19,17 @@ from loyalty.programs import ProgramRef
 
 @dataclass
 class Context:
-    """Built once per request by the GraphQL view; read by permissions and resolvers."""
+    """Built once per request by the GraphQL view; read by permissions and resolvers.
+
+    Lookups are shared tasks, so resolvers running side by side wait for one query rather than
+    each sending their own.
+    """
 
     clock: Clock
     principal: Principal | None = None
     auth_error: AuthError | None = None
-    _program: ProgramRef | None = None
-    _program_loaded: bool = False
-    _me: Member | None = None
-    _me_loaded: bool = False
+    _program: asyncio.Task[ProgramRef | None] | None = field(default=None, repr=False)
+    _me: asyncio.Task[Member | None] | None = field(default=None, repr=False)
     _member_loader: DataLoader[int, Member | None] | None = field(default=None, repr=False)
 
     def require_principal(self) -> Principal:
@@ -37,11 +41,14 @@ class Context:
 
     async def program(self) -> ProgramRef | None:
         """The caller's program (tenant), or None if it has not been provisioned yet."""
-        if not self._program_loaded:
-            found = await programs.find_program(self.require_principal().program_key)
-            self._program = programs.ref(found) if found else None
-            self._program_loaded = True
-        return self._program
+        if self._program is None:
+            self._program = asyncio.ensure_future(self._load_program(self.require_principal()))
+        return await self._program
+
+    def forget_program(self) -> None:
+        """After a mutation changed the program, later fields of the same request re-read it."""
+        self._program = None
+        self._me = None
 
     async def require_program(self) -> ProgramRef:
         """The caller's program, for writes: refused with PROGRAM_NOT_FOUND until provisioned."""
@@ -57,14 +64,10 @@ class Context:
         return program
 
     async def me(self) -> Member | None:
-        """For a member token: the member it speaks for, in the token's program."""
-        principal = self.require_principal()
-        if not self._me_loaded:
-            program = await self.program()
-            if principal.role is Role.MEMBER and program is not None:
-                self._me = await members.member_by_external_id(program.id, principal.subject)
-            self._me_loaded = True
-        return self._me
+        """For a member token: the member it speaks for, unless that member was erased."""
+        if self._me is None:
+            self._me = asyncio.ensure_future(self._load_me(self.require_principal()))
+        return await self._me
 
     @property
     def member_loader(self) -> DataLoader[int, Member | None]:
@@ -80,3 +83,14 @@ class Context:
 
             self._member_loader = DataLoader(load_fn=load)
         return self._member_loader
+
+    async def _load_program(self, principal: Principal) -> ProgramRef | None:
+        found = await programs.find_program(principal.program_key)
+        return programs.ref(found) if found else None
+
+    async def _load_me(self, principal: Principal) -> Member | None:
+        program = await self.program()
+        if principal.role is not Role.MEMBER or program is None:
+            return None
+        member = await members.member_by_external_id(program.id, principal.subject)
+        return member if member is not None and member.status is not MemberStatus.ERASED else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from sqlalchemy.engine import URL
+
 from api.settings import SettingsError
 
 # Every Tortoise app whose models map tables created by the Alembic revisions.
@@ -19,13 +21,18 @@ def connection_params(database_url: str) -> dict[str, Any]:
     query = parse_qs(parts.query)
     host = query.get("host", [parts.hostname or "127.0.0.1"])[0]
     database = unquote(parts.path.lstrip("/")) or "postgres"
-    return {
+    params: dict[str, Any] = {
         "host": host,
         "port": parts.port or 5432,
         "user": unquote(parts.username or "postgres"),
         "password": unquote(parts.password or ""),
         "database": database,
     }
+    # libpq's sslmode, kept so TLS required in production is never silently dropped.
+    sslmode = query.get("sslmode", [None])[0]
+    if sslmode is not None:
+        params["ssl"] = sslmode
+    return params
 
 
 def tortoise_config(database_url: str, *, pool_min: int = 1, pool_max: int = 10) -> dict[str, Any]:
@@ -53,8 +60,17 @@ def tortoise_config(database_url: str, *, pool_min: int = 1, pool_max: int = 10)
 def sqlalchemy_url(database_url: str) -> str:
     """The same database for Alembic, through SQLAlchemy's asyncpg dialect (no second driver)."""
     params = connection_params(database_url)
-    user, password = params["user"], params["password"]
-    host, port, database = params["host"], params["port"], params["database"]
-    if host.startswith("/"):
-        return f"postgresql+asyncpg://{user}:{password}@/{database}?host={host}&port={port}"
-    return f"postgresql+asyncpg://{user}:{password}@{host}:{port}/{database}"
+    socket_dir = params["host"] if params["host"].startswith("/") else None
+    query = {"host": socket_dir} if socket_dir else {}
+    if "ssl" in params:
+        query["ssl"] = params["ssl"]
+    url = URL.create(
+        "postgresql+asyncpg",
+        username=params["user"],
+        password=params["password"],
+        host=None if socket_dir else params["host"],
+        port=params["port"],
+        database=params["database"],
+        query=query,
+    )
+    return url.render_as_string(hide_password=False)

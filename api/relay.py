@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
-import binascii
+import re
+
+from strawberry import relay
 
 from api.errors import ClientError, TopLevelCode
 
@@ -25,6 +27,28 @@ def page_size(first: int | None, connection: str) -> int:
     return first
 
 
+_KEY = re.compile(r"[1-9][0-9]{0,18}")
+_MAX_KEY = 2**63 - 1  # PostgreSQL bigint
+
+
+def parse_key(text: str) -> int | None:
+    """A database key written in ASCII digits and within bigint range; None for anything else
+    (so one row never has two spellings, and nothing reaches the database that it would refuse)."""
+    if _KEY.fullmatch(text) is None:
+        return None
+    key = int(text)
+    return key if key <= _MAX_KEY else None
+
+
+def decode_global_id(global_id: str, type_name: str) -> int | None:
+    """The key inside an opaque global id of `type_name`; None when it is malformed or another type."""
+    try:
+        decoded = relay.GlobalID.from_id(global_id)
+    except ValueError:  # GlobalIDValueError, base64 and UTF-8 errors are all ValueErrors
+        return None
+    return parse_key(decoded.node_id) if decoded.type_name == type_name else None
+
+
 def encode_cursor(kind: str, key: int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
 
@@ -35,8 +59,9 @@ def decode_cursor(cursor: str | None, kind: str) -> int | None:
         return None
     try:
         prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if prefix == kind:
-            return int(key)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        parsed = parse_key(key) if prefix == kind else None
+        if parsed is not None:
+            return parsed
+    except ValueError:  # binascii.Error and UnicodeDecodeError included
         pass
     raise ClientError(f"`after` is not a valid {kind} cursor.", TopLevelCode.BAD_USER_INPUT)

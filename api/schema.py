@@ -11,7 +11,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry import relay
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -27,7 +26,7 @@ from strawberry.types import ExecutionContext
 from api.errors import should_mask
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
-from api.permissions import IsAnyRole
+from api.node import NodeQueries
 from api.programs.mutations import ProgramMutations
 from api.programs.queries import ProgramQueries
 
@@ -35,14 +34,6 @@ CACHE_SIZE = 1024
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
-
-
-@strawberry.type
-class NodeQueries:
-    node: relay.Node | None = relay.node(
-        description="Any object by its global id, if the caller may see it.",
-        permission_classes=[IsAnyRole],
-    )
 
 
 Query: Any = merge_types("Query", (NodeQueries, ProgramQueries, MemberQueries))

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384")
 
@@ -57,8 +58,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         environment=environment,
         data_dir=data_dir,
-        database_url=source.get("DATABASE_URL") or None,
-        redis_url=source.get("REDIS_URL") or None,
+        database_url=_url(source, "DATABASE_URL", ("postgres", "postgresql")),
+        redis_url=_url(source, "REDIS_URL", ("redis", "rediss", "unix")),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         auth=_auth_settings(source, environment == "development", data_dir),
@@ -111,8 +112,10 @@ def _with_dev_secret(auth: AuthSettings, data_dir: Path) -> AuthSettings:
     path = data_dir / "dev-jwt-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Created owner-only from the first byte: never readable by others, even briefly.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as secret_file:
+            secret_file.write(secrets.token_urlsafe(48))
     return AuthSettings(
         algorithms=auth.algorithms,
         issuer=auth.issuer,
@@ -120,6 +123,22 @@ def _with_dev_secret(auth: AuthSettings, data_dir: Path) -> AuthSettings:
         leeway_seconds=auth.leeway_seconds,
         secret=path.read_text().strip(),
     )
+
+
+def _url(source: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = source.get(name) or None
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        raise SettingsError(f"{name} is not a valid URL") from None
+    if parts.scheme not in schemes:
+        raise SettingsError(
+            f"{name} must start with one of {', '.join(s + '://' for s in schemes)}"
+        )
+    return raw
 
 
 def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

@@ -54,8 +54,12 @@ def normalise_email(email: str) -> str | None:
     return f"{local}@{domain_part.lower()}"
 
 
+def is_external_id(external_id: str) -> bool:
+    return _EXTERNAL_ID.fullmatch(external_id) is not None
+
+
 def validate_external_id(external_id: str) -> str:
-    if _EXTERNAL_ID.fullmatch(external_id) is None:
+    if not is_external_id(external_id):
         raise InvalidInput(
             Problem(
                 ("externalId",),
@@ -92,6 +96,18 @@ def validate_details(
     assert clean_email is not None
     assert clean_name is not None
     return MemberDetails(clean_email, clean_name, birthday, locale)
+
+
+def check_editable(status: MemberStatus) -> None:
+    """An erased member's personal data is gone for good: nothing may write it back."""
+    if status is MemberStatus.ERASED:
+        raise InvalidInput(
+            Problem(
+                (),
+                "This member's data was erased; it cannot be changed.",
+                ErrorCode.MEMBER_NOT_ACTIVE,
+            )
+        )
 
 
 def check_status_change(current: MemberStatus, wanted: MemberStatus) -> None:

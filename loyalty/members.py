@@ -13,6 +13,7 @@ from domain.clock import Clock, local_today
 from domain.members import (
     MemberDetails,
     MemberStatus,
+    check_editable,
     check_status_change,
     validate_details,
     validate_external_id,
@@ -99,6 +100,7 @@ async def update_member(
             raise InvalidInput(
                 Problem(("id",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
             )
+        check_editable(member.status)
         current = _details(member)
         details = validate_details(
             email=current.email if email is None else email,

@@ -7,6 +7,8 @@ clock, never by the database, so tests can move time.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -26,7 +28,7 @@ class Program(Model):
     default_locale = fields.CharField(max_length=35)
     # How points are earned, held, expire and clawed back; null means the defaults
     # (loyalty/points/config.py reads and writes it).
-    points_config = fields.JSONField(null=True)
+    points_config: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

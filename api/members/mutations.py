@@ -16,6 +16,7 @@ from api.members.types import (
     UpdateMemberPayload,
 )
 from api.permissions import IsStorefrontOrAdmin
+from api.relay import decode_global_id
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members
 
@@ -60,11 +61,12 @@ class MemberMutations:
         input: Annotated[UpdateMemberInput, strawberry.argument(description=INPUT)],
     ) -> UpdateMemberPayload:
         try:
-            if input.id.type_name != Member.__name__ or not input.id.node_id.isdigit():
+            key = decode_global_id(input.id, Member.__name__)
+            if key is None:
                 raise InvalidInput(Problem(("id",), "Not a Member id.", ErrorCode.INVALID_ID))
             member = await members.update_member(
                 await info.context.require_program(),
-                int(input.id.node_id),
+                key,
                 email=input.email,
                 display_name=input.display_name,
                 birthday=input.birthday,

@@ -8,10 +8,10 @@ import strawberry
 from strawberry import relay
 
 from api.context import Context
-from api.errors import ClientError, TopLevelCode
-from api.members.types import Member, MemberConnection
+from api.members.types import Member, MemberConnection, visible_member
 from api.permissions import IsAdmin, IsMember, IsStorefrontOrAdmin
-from api.relay import AFTER, FIRST, decode_cursor, encode_cursor, page_size
+from api.relay import AFTER, FIRST, decode_cursor, decode_global_id, encode_cursor, page_size
+from domain.members import is_external_id
 from loyalty import members
 
 CURSOR_KIND = "member"
@@ -31,12 +31,10 @@ class MemberQueries:
     async def member(
         self,
         info: strawberry.Info[Context, Any],
-        id: Annotated[relay.GlobalID, strawberry.argument(description="The member's global id.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The member's global id.")],
     ) -> Member | None:
-        if id.type_name != Member.__name__:
-            raise ClientError(f"{id} is not a Member id.", TopLevelCode.BAD_USER_INPUT)
-        nodes = await Member.resolve_nodes(info=info, node_ids=[id.node_id])
-        return nodes[0]
+        key = decode_global_id(id, Member.__name__)
+        return await visible_member(info, key) if key is not None else None
 
     @strawberry.field(
         description="A member of the caller's program by the storefront's externalId.",
@@ -48,7 +46,7 @@ class MemberQueries:
         external_id: Annotated[str, strawberry.argument(description="The storefront's id.")],
     ) -> Member | None:
         program = await info.context.program()
-        if program is None:
+        if program is None or not is_external_id(external_id):
             return None
         member = await members.member_by_external_id(program.id, external_id)
         return Member.from_model(member) if member else None

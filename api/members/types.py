@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -54,29 +53,19 @@ class Member(relay.Node):
             updated_at=member.updated_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Member | None]:
-        """Members by global id, only inside the caller's program; a member sees only itself."""
-        context = info.context
-        principal = context.require_principal()
-        ids = [_int_or_none(i) for i in node_ids]
-        if principal.role is Role.PARTNER:
-            return [None] * len(ids)
-        if principal.role is Role.MEMBER:
-            me = await context.me()
-            return [cls.from_model(me) if me and me.id == i else None for i in ids]
-        found = await context.member_loader.load_many([i if i is not None else -1 for i in ids])
-        return [cls.from_model(m) if m else None for m in found]
 
-
-def _int_or_none(node_id: str) -> int | None:
-    return int(node_id) if node_id.isdigit() else None
+async def visible_member(info: strawberry.Info[Context, Any], key: int) -> Member | None:
+    """A member by key if the caller may see it: only inside the caller's program; a member token
+    sees only its own member; partners see no members."""
+    context = info.context
+    principal = context.require_principal()
+    if principal.role is Role.PARTNER:
+        return None
+    if principal.role is Role.MEMBER:
+        me = await context.me()
+        return Member.from_model(me) if me is not None and me.id == key else None
+    found = await context.member_loader.load(key)
+    return Member.from_model(found) if found is not None else None
 
 
 @strawberry.type(description="A page of members.")
@@ -97,7 +86,7 @@ class EnrollMemberInput:
 
 @strawberry.input(description="Profile changes; omitted fields keep their value.")
 class UpdateMemberInput:
-    id: relay.GlobalID = strawberry.field(description="The member to change.")
+    id: strawberry.ID = strawberry.field(description="The member to change (its global id).")
     email: str | None = strawberry.field(default=None, description="New email address.")
     display_name: str | None = strawberry.field(default=None, description="New display name.")
     birthday: date | None = strawberry.field(default=None, description="New birthday.")

@@ -39,6 +39,7 @@ class ProgramMutations:
             )
         except InvalidInput as refused:
             return ProgramPayload(program=None, user_errors=user_errors(refused))
+        info.context.forget_program()
         return ProgramPayload(program=Program.from_model(program), user_errors=[])
 
     @strawberry.mutation(
@@ -61,4 +62,5 @@ class ProgramMutations:
             )
         except InvalidInput as refused:
             return ProgramPayload(program=None, user_errors=user_errors(refused))
+        info.context.forget_program()
         return ProgramPayload(program=Program.from_model(program), user_errors=[])

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from strawberry import relay
 
+from api.context import Context
 from api.errors import UserError
+from loyalty import programs
 from loyalty.models import Program as ProgramModel
 
 
 @strawberry.type(description="A loyalty program: one tenant with its own members and rules.")
-class Program:
+class Program(relay.Node):
+    program_id: relay.NodeID[int]
     key: str = strawberry.field(description="The tenant key carried in tokens as `program`.")
     name: str = strawberry.field(description="The program's display name.")
     currency: str = strawberry.field(description="ISO 4217 currency of all money in the program.")
@@ -23,6 +28,7 @@ class Program:
     @classmethod
     def from_model(cls, program: ProgramModel) -> Program:
         return cls(
+            program_id=program.id,
             key=program.key,
             name=program.name,
             currency=program.currency,
@@ -31,6 +37,15 @@ class Program:
             created_at=program.created_at,
             updated_at=program.updated_at,
         )
+
+
+async def own_program(info: strawberry.Info[Context, Any], key: int) -> Program | None:
+    """The caller's own program by key; any other program is invisible."""
+    current = await info.context.program()
+    if current is None or current.id != key:
+        return None
+    found = await programs.find_program(current.key)
+    return Program.from_model(found) if found else None
 
 
 @strawberry.input(description="Settings of the program to provision for the caller's tenant.")

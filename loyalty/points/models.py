@@ -6,6 +6,8 @@ never saves a PointsBalance or changes a PointsEntry: it inserts entries (loyalt
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -68,7 +70,7 @@ class PointsEntry(Model):
     source_ref = fields.CharField(max_length=200, null=True)
     actor = fields.CharField(max_length=200)
     idempotency_key = fields.CharField(max_length=200, null=True)
-    explanation = fields.JSONField()
+    explanation: Any = fields.JSONField()
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -178,7 +180,7 @@ class IdempotencyKey(Model):
     key = fields.CharField(max_length=200)
     operation = fields.CharField(max_length=64)
     request_hash = fields.CharField(max_length=64)
-    result = fields.JSONField(null=True)
+    result: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -91,3 +91,27 @@ def test_database_urls_over_tcp_and_unix_sockets(url: str, expected: dict[str, o
 def test_non_postgres_url_is_refused() -> None:
     with pytest.raises(SettingsError, match="DATABASE_URL"):
         connection_params("mysql://localhost/db")
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"DATABASE_URL": "mysql://localhost/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://localhost:port/db"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
+    ],
+)
+def test_bad_server_urls_are_refused_at_start(
+    tmp_path: Path, env: dict[str, str], name: str
+) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({"LOYALTY_DATA_DIR": str(tmp_path), **env})
+
+
+def test_alembic_url_keeps_special_passwords_and_tls() -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(sqlalchemy_url("postgresql://u:p%40ss%2Fw@db:5432/loyalty?sslmode=require"))
+    assert (url.password, url.host, url.database) == ("p@ss/w", "db", "loyalty")
+    assert url.query["ssl"] == "require"
+    assert connection_params("postgresql://u@db/x?sslmode=require")["ssl"] == "require"

@@ -1,0 +1,45 @@
+"""`node(id:)`: any object by its opaque global id, if the caller may see it.
+
+Ids are decoded here, not by a GraphQL scalar, so a malformed, unknown or foreign id is simply
+not found (null) rather than an error that would reveal how ids are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from api.context import Context
+from api.members.types import visible_member
+from api.permissions import IsAnyRole
+from api.programs.types import own_program
+from api.relay import parse_key
+
+Resolver = Callable[[strawberry.Info[Context, Any], int], Awaitable[Any]]
+NODE_RESOLVERS: dict[str, Resolver] = {"Member": visible_member, "Program": own_program}
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(
+        description="Any object by its global id; null if it does not exist or is not yours.",
+        permission_classes=[IsAnyRole],
+    )
+    async def node(
+        self,
+        info: strawberry.Info[Context, Any],
+        id: Annotated[strawberry.ID, strawberry.argument(description="An object's `id`.")],
+    ) -> relay.Node | None:
+        try:
+            decoded = relay.GlobalID.from_id(id)
+        except ValueError:
+            return None
+        resolver = NODE_RESOLVERS.get(decoded.type_name)
+        key = parse_key(decoded.node_id)
+        if resolver is None or key is None:
+            return None
+        node: relay.Node | None = await resolver(info, key)
+        return node
