@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 # Active ISO 4217 codes mapped to their number of minor-unit digits. Codes not listed here are
 # refused rather than guessed, so a typo such as "EUE" can never become a program's currency.
 _MINOR_UNITS: dict[str, int] = {
@@ -30,8 +28,3 @@ def is_currency(code: str) -> bool:
 def minor_unit_exponent(code: str) -> int:
     """Digits after the decimal point for the currency (2 for EUR, 0 for JPY, 3 for KWD)."""
     return _MINOR_UNITS[code]
-
-
-def smallest_unit(code: str) -> Decimal:
-    """The currency's smallest amount, e.g. Decimal('0.01') for EUR."""
-    return Decimal(1).scaleb(-minor_unit_exponent(code))

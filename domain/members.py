@@ -27,6 +27,11 @@ _EMAIL = re.compile(
 )
 
 
+EXTERNAL_ID_RULE = (
+    f"externalId must be 1-{EXTERNAL_ID_MAX} characters of letters, digits and ._:@|/+-"
+)
+
+
 class MemberStatus(StrEnum):
     """Where a member stands: active members earn and spend; suspended ones are frozen."""
 
@@ -58,23 +63,20 @@ def is_external_id(external_id: str) -> bool:
     return _EXTERNAL_ID.fullmatch(external_id) is not None
 
 
-def validate_external_id(external_id: str) -> str:
-    if not is_external_id(external_id):
-        raise InvalidInput(
-            Problem(
-                ("externalId",),
-                f"externalId must be 1-{EXTERNAL_ID_MAX} characters of letters, digits and ._:@|/+-",
-                ErrorCode.INVALID_EXTERNAL_ID,
-            )
-        )
-    return external_id
-
-
 def validate_details(
-    *, email: str, display_name: str, birthday: date | None, locale: str, today: date
+    *,
+    email: str,
+    display_name: str,
+    birthday: date | None,
+    locale: str,
+    today: date,
+    external_id: str | None = None,
 ) -> MemberDetails:
-    """Check every personal detail at once; raises InvalidInput listing all problems."""
+    """Check every personal detail (and an enrollment's externalId) at once; raises InvalidInput
+    listing all problems."""
     problems = ProblemCollector()
+    if external_id is not None and not is_external_id(external_id):
+        problems.add("externalId", EXTERNAL_ID_RULE, ErrorCode.INVALID_EXTERNAL_ID)
     clean_email = normalise_email(email)
     if clean_email is None:
         problems.add("email", f"{email!r} is not a valid email address.", ErrorCode.INVALID_EMAIL)

@@ -16,7 +16,6 @@ from domain.members import (
     check_editable,
     check_status_change,
     validate_details,
-    validate_external_id,
 )
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.models import Member
@@ -45,8 +44,8 @@ async def enroll_member(
     under an existing externalId are refused with DUPLICATE_EXTERNAL_ID: an enrollment never
     silently overwrites a profile; updateMember does that.
     """
-    validate_external_id(external_id)
     details = validate_details(
+        external_id=external_id,
         email=email,
         display_name=display_name,
         birthday=birthday,

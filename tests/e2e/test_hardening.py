@@ -39,7 +39,7 @@ BAD_IDS = [
     _b64("Nope:1"),
     _b64("Query:1"),
     _b64("Member:²"),
-    _b64("Member:１"),
+    _b64("Member:１"),  # noqa: RUF001 - a full-width digit must not alias member 1
     _b64("Member:01"),
     _b64("Member:-1"),
     _b64("Member:99999999999999999999999"),
