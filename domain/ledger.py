@@ -125,8 +125,15 @@ def earn(
     activates_at: datetime | None,
     expires_at: datetime | None,
 ) -> Posting:
-    """New points: pending until `activates_at` if given, else spendable at once (after debt)."""
-    _require_positive(points)
+    """New points: pending until `activates_at` if given, else spendable at once (after debt).
+
+    Zero is allowed: an order capped to nothing still gets an entry that explains why."""
+    if points < 0:
+        raise InvalidInput(
+            Problem(("points",), "Points must not be negative.", ErrorCode.INVALID_AMOUNT)
+        )
+    if points == 0:
+        return Posting(EntryKind.EARN, 0, lines=lines)
     if activates_at is not None:
         lot = NewLot(points, points, LotStatus.PENDING, activates_at, expires_at)
         return Posting(

@@ -154,7 +154,8 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
             "Expiry needs a positive amount of days or months.",
             ErrorCode.INVALID_POINTS_CONFIG,
         )
-    if expiry.mode is ExpiryMode.AFTER_DAYS and 0 < expiry.amount <= config.pending_days:
+    shortest_days = expiry.amount * (28 if expiry.mode is ExpiryMode.AFTER_MONTHS else 1)
+    if expiry.mode is not ExpiryMode.NEVER and 0 < shortest_days <= config.pending_days:
         # Points would expire while still pending: the member could never use them.
         problems.add(
             "expiry",

@@ -19,6 +19,7 @@ from domain.members import (
 )
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.models import Member
+from loyalty.points.models import PointsBalance
 from loyalty.programs import ProgramRef
 
 
@@ -64,6 +65,16 @@ async def enroll_member(
                 locale=details.locale,
                 status=MemberStatus.ACTIVE,
                 created_at=now,
+                updated_at=now,
+            )
+            # Every member has a points balance from the start: writes lock it to serialise.
+            await PointsBalance.create(
+                member_id=member.id,
+                program_id=program.id,
+                available=0,
+                pending=0,
+                debt=0,
+                lifetime_earned=0,
                 updated_at=now,
             )
             return Enrollment(member, created=True)

@@ -8,9 +8,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.clock import Clock
+from domain.points_config import PointsConfig
 from domain.programs import ProgramSettings, validate_new_program, validate_program_update
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.models import Program
+from loyalty.points.config import from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +24,17 @@ class ProgramRef:
     currency: str
     timezone: str
     default_locale: str
+    points: PointsConfig
 
 
 def ref(program: Program) -> ProgramRef:
     return ProgramRef(
-        program.id, program.key, program.currency, program.timezone, program.default_locale
+        program.id,
+        program.key,
+        program.currency,
+        program.timezone,
+        program.default_locale,
+        from_json(program.points_config),
     )
 
 

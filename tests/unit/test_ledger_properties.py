@@ -182,7 +182,7 @@ class Account:
             case Adjust(points, expiry_days):
                 until = self.days(expiry_days)
                 self._expect(
-                    points == 0 or b.available < -points,
+                    points == 0 or (points < 0 and b.available < -points),
                     lambda: adjust(
                         b, self.lots.values(), points, reason="fix", now=self.now, expires_at=until
                     ),
@@ -235,13 +235,17 @@ class Account:
 
 def ops(policies: list[Policy], deductions: bool) -> st.SearchStrategy[Op]:
     points = st.integers(1, 300)
+    spend_all = st.builds(SpendAll, st.booleans() if deductions else st.just(False))
+    claw = st.builds(Clawback, points, st.integers(0, 20), st.sampled_from(policies))
     expiry = st.none() | st.integers(1, 200)
     return st.one_of(
         st.builds(Advance, st.integers(0, 400)),
         st.builds(Earn, points, st.none() | st.integers(0, 60), expiry),
         st.builds(Redeem, points),
-        st.builds(SpendAll, st.booleans() if deductions else st.just(False)),
-        st.builds(Clawback, points, st.integers(0, 20), st.sampled_from(policies)),
+        spend_all,
+        claw,
+        spend_all,
+        claw,
         st.builds(Adjust, st.integers(-300 if deductions else 1, 300), expiry),
     )
 
@@ -258,7 +262,7 @@ POLICY_SETS = [
 @st.composite
 def scenarios(draw: st.DrawFn, deductions: bool = True) -> Scenario:
     policies = draw(st.sampled_from(POLICY_SETS))
-    return policies, draw(st.lists(ops(policies, deductions), max_size=40))
+    return policies, draw(st.lists(ops(policies, deductions), min_size=8, max_size=50))
 
 
 def run(policies: list[Policy], steps: list[Op], *, strict: bool = False) -> Account:

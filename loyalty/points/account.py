@@ -1,0 +1,227 @@
+"""A member's points account inside one transaction: locked, settled, and written to.
+
+Opening an account locks the member's balance row (SELECT ... FOR UPDATE), so every write for one
+member is serialised and no update is ever lost. Postings computed by domain/ledger.py are written
+as entries (the database trigger moves the balance and checks it against the entry) and as lot
+changes. Due activations and expiries are applied first, so a spend never sees stale lots.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.ledger import Balance, EntryKind, Lot, LotStatus, Posting, activate, apply, expire
+from domain.members import MemberStatus
+from domain.validation import ErrorCode, InvalidInput, Problem
+
+SYSTEM_ACTOR = "system"
+
+_OPEN = """
+SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned
+FROM member m JOIN points_balance b ON b.member_id = m.id
+WHERE m.program_id = $1 AND {match}
+FOR UPDATE OF b
+"""
+_LOTS = """
+SELECT id, remaining, status, activates_at, expires_at FROM points_lot
+WHERE member_id = $1 AND remaining > 0
+"""
+_INSERT_ENTRY = """
+INSERT INTO points_entry (
+  program_id, member_id, kind, points,
+  available_delta, pending_delta, debt_delta, lifetime_delta,
+  available_after, pending_after, debt_after, lifetime_after,
+  reason_code, reason, source_ref, actor, idempotency_key, explanation, created_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+RETURNING id
+"""
+_INSERT_LOT = """
+INSERT INTO points_lot (program_id, member_id, entry_id, points, remaining, status, activates_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+"""
+_TAKE = "UPDATE points_lot SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING id"
+_ACTIVATE = (
+    "UPDATE points_lot SET status = 'ACTIVE' WHERE id = $1 AND status = 'PENDING' RETURNING id"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    entry_id: int
+    kind: EntryKind
+    lot_id: int | None
+
+
+@dataclass
+class Account:
+    connection: BaseDBAsyncClient
+    program_id: int
+    member_id: int
+    status: MemberStatus
+    balance: Balance
+    lots: dict[int, Lot]
+    actor: str
+    now: datetime
+    idempotency_key: str | None = None
+    posted: list[Posted] = field(default_factory=list)
+
+    def require_active(self) -> None:
+        if self.status is not MemberStatus.ACTIVE:
+            raise InvalidInput(
+                Problem(
+                    ("externalId",),
+                    f"The member is {self.status.lower()}.",
+                    ErrorCode.MEMBER_NOT_ACTIVE,
+                )
+            )
+
+    async def post(
+        self, posting: Posting, *, reason_code: str, reason: str, source_ref: str | None = None
+    ) -> Posted:
+        """Write one entry and its lot changes; keeps the in-memory balance and lots in step."""
+        after = apply(self.balance, posting)
+        explanation = json.dumps({"lines": [asdict(line) for line in posting.lines]})
+        [row] = await self.connection.execute_query_dict(
+            _INSERT_ENTRY,
+            [
+                self.program_id,
+                self.member_id,
+                posting.kind.value,
+                posting.points,
+                posting.available,
+                posting.pending,
+                posting.debt,
+                posting.lifetime,
+                after.available,
+                after.pending,
+                after.debt,
+                after.lifetime,
+                reason_code,
+                reason[:500],
+                source_ref,
+                self.actor,
+                self.idempotency_key,
+                explanation,
+                self.now,
+            ],
+        )
+        entry_id: int = row["id"]
+        for take in posting.takes:
+            if not await self.connection.execute_query_dict(_TAKE, [take.lot_id, take.points]):
+                raise RuntimeError(f"lot {take.lot_id} cannot give {take.points} points")
+            lot = self.lots[take.lot_id]
+            self.lots[take.lot_id] = _with_remaining(lot, lot.remaining - take.points)
+        if posting.activates_lot is not None:
+            await self.connection.execute_query_dict(_ACTIVATE, [posting.activates_lot])
+            lot = self.lots[posting.activates_lot]
+            self.lots[lot.id] = Lot(
+                lot.id, lot.remaining, LotStatus.ACTIVE, lot.activates_at, lot.expires_at
+            )
+        posted = Posted(entry_id, posting.kind, await self._add_lot(posting, entry_id))
+        self.balance = after
+        self.posted.append(posted)
+        return posted
+
+    async def settle_due(self) -> None:
+        """Activate lots whose return window ended and expire lots past their date, oldest first."""
+        for lot in sorted(self.lots.values(), key=lambda lot: lot.id):
+            if (
+                lot.status is LotStatus.PENDING
+                and lot.activates_at
+                and lot.activates_at <= self.now
+            ):
+                await self.post(
+                    activate(self.balance, lot),
+                    reason_code="ACTIVATION",
+                    reason="Return window ended",
+                )
+        for lot in sorted(self.lots.values(), key=lambda lot: (lot.expires_at or self.now, lot.id)):
+            current = self.lots[lot.id]
+            if (
+                current.status is LotStatus.ACTIVE
+                and current.remaining
+                and current.expires_at
+                and current.expires_at <= self.now
+            ):
+                await self.post(
+                    expire(current, self.now),
+                    reason_code="EXPIRY",
+                    reason="Points reached their expiry date",
+                )
+
+    async def _add_lot(self, posting: Posting, entry_id: int) -> int | None:
+        new = posting.new_lot
+        if new is None:
+            return None
+        [row] = await self.connection.execute_query_dict(
+            _INSERT_LOT,
+            [
+                self.program_id,
+                self.member_id,
+                entry_id,
+                new.points,
+                new.remaining,
+                new.status.value,
+                new.activates_at,
+                new.expires_at,
+            ],
+        )
+        lot_id: int = row["id"]
+        if new.remaining:
+            self.lots[lot_id] = Lot(
+                lot_id, new.remaining, new.status, new.activates_at, new.expires_at
+            )
+        return lot_id
+
+
+async def open_account(
+    connection: BaseDBAsyncClient,
+    program_id: int,
+    *,
+    external_id: str | None = None,
+    member_id: int | None = None,
+    actor: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Account:
+    """Lock and load a member's account by externalId or member id, inside the program."""
+    match, value = (
+        ("m.external_id = $2", external_id) if external_id is not None else ("m.id = $2", member_id)
+    )
+    rows = await connection.execute_query_dict(_OPEN.format(match=match), [program_id, value])
+    if not rows:
+        raise InvalidInput(
+            Problem(("externalId",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
+        )
+    row = rows[0]
+    lots = await connection.execute_query_dict(_LOTS, [row["id"]])
+    return Account(
+        connection=connection,
+        program_id=program_id,
+        member_id=row["id"],
+        status=MemberStatus(row["status"]),
+        balance=Balance(row["available"], row["pending"], row["debt"], row["lifetime_earned"]),
+        lots={lot["id"]: _lot(lot) for lot in lots},
+        actor=actor,
+        now=now,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _lot(row: dict[str, Any]) -> Lot:
+    return Lot(
+        row["id"],
+        row["remaining"],
+        LotStatus(row["status"]),
+        row["activates_at"],
+        row["expires_at"],
+    )
+
+
+def _with_remaining(lot: Lot, remaining: int) -> Lot:
+    return Lot(lot.id, remaining, lot.status, lot.activates_at, lot.expires_at)

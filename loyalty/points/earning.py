@@ -1,0 +1,190 @@
+"""Earning: points for orders, named events and explicit grants, each explained."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.clock import Clock
+from domain.earning import (
+    Computation,
+    Order,
+    cap_period_start,
+    capped,
+    event_points,
+    order_points,
+    validate_order,
+)
+from domain.ledger import ExplanationLine, Posting, earn
+from domain.validation import ErrorCode, InvalidInput, Problem, clean_text
+from loyalty.points.account import Account
+from loyalty.points.writes import PointsResult, WriteRequest, by_external_id, points_write
+
+MAX_GRANT = 10_000_000
+REASON_MAX = 500
+
+_EARNED_IN_PERIOD = """
+SELECT COALESCE(SUM(points), 0) AS earned FROM points_entry
+WHERE member_id = $1 AND kind = 'EARN' AND reason_code IN ('ORDER', 'EVENT') AND created_at >= $2
+"""
+_ORDER_SEEN = "SELECT 1 FROM points_order WHERE program_id = $1 AND order_id = $2"
+_RECORD_ORDER = """
+INSERT INTO points_order (program_id, member_id, order_id, total, currency, points_earned,
+  returned_total, points_reversed, entry_id, lot_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9)
+"""
+_EVENT_SEEN = (
+    "SELECT 1 FROM points_event_award WHERE member_id = $1 AND event = $2 AND reference = $3"
+)
+_RECORD_EVENT = (
+    "INSERT INTO points_event_award (member_id, event, reference, entry_id) VALUES ($1, $2, $3, $4)"
+)
+
+
+async def award_order(
+    write: WriteRequest, *, external_id: str, order: Order, clock: Clock
+) -> PointsResult:
+    """Points for an order, computed by the program's rules. One order id earns once, under
+    any idempotency key; another currency than the program's is refused, never converted."""
+    config = write.program.points
+    validate_order(order, write.program.currency)
+
+    async def work(account: Account) -> list[int]:
+        account.require_active()
+        if await account.connection.execute_query_dict(
+            _ORDER_SEEN, [account.program_id, order.order_id]
+        ):
+            raise InvalidInput(
+                Problem(
+                    ("source", "order", "orderId"),
+                    f"Order {order.order_id!r} already earned points.",
+                    ErrorCode.ALREADY_AWARDED,
+                )
+            )
+        computation = await _within_cap(account, order_points(order, config), write)
+        posted = await account.post(
+            _earning(account, computation, write),
+            reason_code="ORDER",
+            reason=f"Order {order.order_id}",
+            source_ref=f"order:{order.order_id}",
+        )
+        await account.connection.execute_query_dict(
+            _RECORD_ORDER,
+            [
+                account.program_id,
+                account.member_id,
+                order.order_id,
+                order.total,
+                order.currency,
+                computation.points,
+                posted.entry_id,
+                posted.lot_id,
+                account.now,
+            ],
+        )
+        return [posted.entry_id]
+
+    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+
+
+async def award_event(
+    write: WriteRequest, *, external_id: str, event: str, reference: str, clock: Clock
+) -> PointsResult:
+    """Fixed points for a named event (account_created, review_posted...), once per member,
+    event and reference."""
+    computation_before_cap = event_points(event, write.program.points)
+
+    async def work(account: Account) -> list[int]:
+        account.require_active()
+        if await account.connection.execute_query_dict(
+            _EVENT_SEEN, [account.member_id, event, reference]
+        ):
+            raise InvalidInput(
+                Problem(
+                    ("source", "event"),
+                    f"{event} {reference!r} already earned points.",
+                    ErrorCode.ALREADY_AWARDED,
+                )
+            )
+        computation = await _within_cap(account, computation_before_cap, write)
+        posted = await account.post(
+            _earning(account, computation, write),
+            reason_code="EVENT",
+            reason=event.replace("_", " ").capitalize(),
+            source_ref=f"event:{event}:{reference}",
+        )
+        await account.connection.execute_query_dict(
+            _RECORD_EVENT, [account.member_id, event, reference, posted.entry_id]
+        )
+        return [posted.entry_id]
+
+    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+
+
+async def award_manual(
+    write: WriteRequest, *, external_id: str, points: int, reason: str, clock: Clock
+) -> PointsResult:
+    """An explicit grant with a reason (goodwill, a campaign): spendable at once, not capped."""
+    clean_reason = check_reason(reason, ("source", "manual", "reason"))
+    if not 0 < points <= MAX_GRANT:
+        raise InvalidInput(
+            Problem(
+                ("source", "manual", "points"),
+                f"points must be 1 to {MAX_GRANT}.",
+                ErrorCode.INVALID_AMOUNT,
+            )
+        )
+
+    async def work(account: Account) -> list[int]:
+        account.require_active()
+        expires_at = write.program.points.expiry.expires_at(account.now, write.program.timezone)
+        posting = earn(
+            account.balance,
+            points,
+            lines=(ExplanationLine("MANUAL", clean_reason, points),),
+            activates_at=None,
+            expires_at=expires_at,
+        )
+        posted = await account.post(posting, reason_code="MANUAL", reason=clean_reason)
+        return [posted.entry_id]
+
+    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+
+
+def check_reason(reason: str, field: tuple[str, ...]) -> str:
+    clean = clean_text(reason, max_length=REASON_MAX)
+    if clean is None:
+        raise InvalidInput(
+            Problem(
+                field,
+                f"A reason of 1-{REASON_MAX} characters is required.",
+                ErrorCode.INVALID_REASON,
+            )
+        )
+    return clean
+
+
+async def _within_cap(
+    account: Account, computation: Computation, write: WriteRequest
+) -> Computation:
+    cap = write.program.points.cap
+    if cap is None:
+        return computation
+    since = cap_period_start(cap.period, account.now, write.program.timezone)
+    [row] = await account.connection.execute_query_dict(
+        _EARNED_IN_PERIOD, [account.member_id, since]
+    )
+    return capped(computation, cap, int(row["earned"]))
+
+
+def _earning(account: Account, computation: Computation, write: WriteRequest) -> Posting:
+    config = write.program.points
+    pending_until = (
+        account.now + timedelta(days=config.pending_days) if config.pending_days else None
+    )
+    return earn(
+        account.balance,
+        computation.points,
+        lines=computation.lines,
+        activates_at=pending_until,
+        expires_at=config.expiry.expires_at(account.now, write.program.timezone),
+    )

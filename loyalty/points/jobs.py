@@ -1,0 +1,55 @@
+"""Background work: activate pending points whose return window ended, expire lapsed points.
+
+Each member is settled in its own transaction under its balance lock, so runs may overlap (two
+workers, a manual `loyalty jobs run`) without doing anything twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from domain.clock import Clock
+from domain.ledger import EntryKind
+from loyalty.points.account import SYSTEM_ACTOR, open_account
+
+BATCH = 200
+
+_DUE = """
+SELECT DISTINCT member_id, program_id FROM points_lot
+WHERE remaining > 0 AND (
+  (status = 'PENDING' AND activates_at <= $1) OR (status = 'ACTIVE' AND expires_at <= $1)
+)
+ORDER BY member_id LIMIT $2
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class JobReport:
+    members: int
+    activated: int
+    expired: int
+
+
+async def run_due(clock: Clock) -> JobReport:
+    """Settle every member with due lots as of now; returns what was done."""
+    now = clock.now()
+    members = activated = expired = 0
+    while due := await connections.get("default").execute_query_dict(_DUE, [now, BATCH]):
+        for row in due:
+            async with in_transaction() as connection:
+                account = await open_account(
+                    connection,
+                    row["program_id"],
+                    member_id=row["member_id"],
+                    actor=SYSTEM_ACTOR,
+                    now=now,
+                )
+                await account.settle_due()
+            kinds = [posted.kind for posted in account.posted]
+            members += 1
+            activated += kinds.count(EntryKind.ACTIVATE)
+            expired += kinds.count(EntryKind.EXPIRE)
+    return JobReport(members, activated, expired)

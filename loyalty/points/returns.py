@@ -1,0 +1,120 @@
+"""Returns: take back the points an order earned, in proportion to the value returned."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.clock import Clock
+from domain.earning import Order, clawback_points, validate_order
+from domain.ledger import ExplanationLine, clawback
+from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty.points.account import Account
+from loyalty.points.writes import PointsResult, WriteRequest, points_write
+
+_ORDER = """
+SELECT id, member_id, total, currency, points_earned, returned_total, points_reversed, lot_id
+FROM points_order WHERE program_id = $1 AND order_id = $2 FOR UPDATE
+"""
+_RETURN = "SELECT amount, entry_id FROM points_order_return WHERE order_id = $1 AND return_id = $2"
+_RECORD_RETURN = """
+INSERT INTO points_order_return (order_id, return_id, amount, points, entry_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+"""
+_UPDATE_ORDER = """
+UPDATE points_order SET returned_total = returned_total + $2, points_reversed = points_reversed + $3
+WHERE id = $1
+"""
+
+
+async def reverse_order(
+    write: WriteRequest,
+    *,
+    order_id: str,
+    return_id: str,
+    amount: Decimal,
+    currency: str,
+    clock: Clock,
+) -> PointsResult:
+    """Claw back points for a full or partial return, from the order's pending points first.
+
+    Points the member already spent follow the program's clawback policy (debt, negative balance,
+    or refusal). The same returnId again is a no-op returning the first result; returning more
+    than the order's total is refused.
+    """
+    validate_order(Order(order_id, amount, currency), write.program.currency)
+    if amount <= 0:
+        raise InvalidInput(
+            Problem(("amount",), "A return must have a positive amount.", ErrorCode.INVALID_AMOUNT)
+        )
+    found: dict[str, Any] = {}
+
+    async def locate(connection: BaseDBAsyncClient) -> dict[str, Any]:
+        rows = await connection.execute_query_dict(_ORDER, [write.program.id, order_id])
+        if not rows:
+            raise InvalidInput(
+                Problem(
+                    ("orderId",),
+                    f"No order {order_id!r} earned points here.",
+                    ErrorCode.ORDER_NOT_FOUND,
+                )
+            )
+        found.update(rows[0])
+        return {"member_id": rows[0]["member_id"]}
+
+    async def work(account: Account) -> list[int]:
+        earlier = await account.connection.execute_query_dict(_RETURN, [found["id"], return_id])
+        if earlier:
+            if Decimal(earlier[0]["amount"]) != amount:
+                raise InvalidInput(
+                    Problem(
+                        ("returnId",),
+                        "This returnId was already used with another amount.",
+                        ErrorCode.RETURN_ID_REUSED,
+                    )
+                )
+            return [earlier[0]["entry_id"]] if earlier[0]["entry_id"] else []
+        total, returned = Decimal(found["total"]), Decimal(found["returned_total"])
+        if returned + amount > total:
+            raise InvalidInput(
+                Problem(
+                    ("amount",),
+                    f"Only {currency} {total - returned} of this order is left to return.",
+                    ErrorCode.RETURN_EXCEEDS_ORDER,
+                )
+            )
+        points = clawback_points(
+            earned=found["points_earned"],
+            order_total=total,
+            returned_before=returned,
+            returning=amount,
+            clawed_before=found["points_reversed"],
+        )
+        entry_id = None
+        if points > 0:
+            label = f"Returned {currency} {amount} of {currency} {total}"
+            posting = clawback(
+                account.balance,
+                account.lots,
+                points,
+                order_lot=found["lot_id"],
+                policy=write.program.points.clawback,
+                now=account.now,
+                lines=(ExplanationLine("RETURN", label, -points),),
+            )
+            posted = await account.post(
+                posting,
+                reason_code="RETURN",
+                reason=f"Return {return_id} of order {order_id}",
+                source_ref=f"order:{order_id}",
+            )
+            entry_id = posted.entry_id
+        await account.connection.execute_query_dict(
+            _RECORD_RETURN, [found["id"], return_id, amount, points, entry_id, account.now]
+        )
+        await account.connection.execute_query_dict(_UPDATE_ORDER, [found["id"], amount, points])
+        return [entry_id] if entry_id else []
+
+    return await points_write(write, clock=clock, member=locate, work=work)

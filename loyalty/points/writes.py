@@ -1,0 +1,107 @@
+"""The unit of work every points write shares: claim the idempotency key, lock and settle the
+member's account, do the work, remember the result, commit; then return the entries written."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.clock import Clock
+from loyalty.points import idempotency
+from loyalty.points.account import Account, open_account
+from loyalty.points.models import PointsEntry
+from loyalty.programs import ProgramRef
+
+Work = Callable[[Account], Awaitable[list[int]]]
+Locate = Callable[[BaseDBAsyncClient], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class PointsResult:
+    """The entries a write produced (in order) and whether this call replayed an earlier one."""
+
+    entries: list[PointsEntry]
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRequest:
+    program: ProgramRef
+    operation: str
+    idempotency_key: str
+    client: str
+    request: dict[str, Any]
+
+
+async def points_write(
+    write: WriteRequest,
+    *,
+    clock: Clock,
+    member: Locate,
+    work: Work,
+) -> PointsResult:
+    """Run `work` on the member's locked, settled account exactly once per idempotency key.
+
+    `member` finds whose account to open (e.g. by externalId, or via an order) inside the
+    transaction. A unique-constraint race (the same order submitted under two keys at once) is
+    retried once, when the loser then sees the winner's row and is refused cleanly.
+    """
+    idempotency.check_key(write.idempotency_key)
+    digest = idempotency.request_hash(write.operation, write.request)
+    for attempt in (1, 2):
+        try:
+            return await _attempt(write, digest, clock=clock, member=member, work=work)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _attempt(
+    write: WriteRequest, digest: str, *, clock: Clock, member: Locate, work: Work
+) -> PointsResult:
+    now = clock.now()
+    async with in_transaction() as connection:
+        replay = await idempotency.claim(
+            connection,
+            program_id=write.program.id,
+            client=write.client,
+            key=write.idempotency_key,
+            operation=write.operation,
+            digest=digest,
+            now=now,
+        )
+        if replay is not None:
+            entry_ids: list[int] = replay["entries"]
+        else:
+            account = await open_account(
+                connection,
+                write.program.id,
+                actor=write.client,
+                now=now,
+                idempotency_key=write.idempotency_key,
+                **(await member(connection)),
+            )
+            await account.settle_due()
+            entry_ids = await work(account)
+            await idempotency.remember(
+                connection,
+                program_id=write.program.id,
+                client=write.client,
+                key=write.idempotency_key,
+                result={"entries": entry_ids},
+            )
+    entries = await PointsEntry.filter(id__in=entry_ids).order_by("id") if entry_ids else []
+    return PointsResult(entries, replayed=replay is not None)
+
+
+def by_external_id(external_id: str) -> Locate:
+    async def locate(connection: BaseDBAsyncClient) -> dict[str, Any]:
+        return {"external_id": external_id}
+
+    return locate
