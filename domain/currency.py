@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 # Active ISO 4217 codes mapped to their number of minor-unit digits. Codes not listed here are
 # refused rather than guessed, so a typo such as "EUE" can never become a program's currency.
 _MINOR_UNITS: dict[str, int] = {
@@ -23,6 +25,11 @@ _MINOR_UNITS: dict[str, int] = {
 def is_currency(code: str) -> bool:
     """True for an active ISO 4217 code written in capitals."""
     return code in _MINOR_UNITS
+
+
+def format_money(amount: Decimal, code: str) -> str:
+    """'EUR 42.50': the amount at the currency's own precision, for labels people read."""
+    return f"{code} {amount.quantize(Decimal(1).scaleb(-minor_unit_exponent(code)))}"
 
 
 def minor_unit_exponent(code: str) -> int:

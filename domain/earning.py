@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from domain.currency import minor_unit_exponent
+from domain.currency import format_money, minor_unit_exponent
 from domain.ledger import ExplanationLine
 from domain.points_config import Cap, CapPeriod, PointsConfig, Rounding
 from domain.validation import ErrorCode, InvalidInput, Problem, ProblemCollector
@@ -97,7 +97,7 @@ def order_points(
     parts: list[tuple[str, str, Decimal]] = [
         (
             "BASE",
-            f"{config.earn_rate} per {order.currency} 1 on {order.currency} {order.total}",
+            f"{config.earn_rate} per {order.currency} 1 on {format_money(order.total, order.currency)}",
             base,
         )
     ]

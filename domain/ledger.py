@@ -210,7 +210,7 @@ def clawback(
     order_lot: int | None,
     policy: ClawbackPolicy,
     now: datetime,
-    lines: tuple[ExplanationLine, ...],
+    label: str,
 ) -> Posting:
     """Take back points a returned order earned: from its still-pending points first, then from
     the spendable balance (its own lot first), and what was already spent per `policy`."""
@@ -235,9 +235,11 @@ def clawback(
     debt = shortfall if policy is ClawbackPolicy.CLAMP_AND_RECORD_DEBT else 0
     if from_pending:
         takes = (LotTake(own.id, from_pending), *takes)  # type: ignore[union-attr]
-    extra = (
-        (ExplanationLine("DEBT", "Already spent: owed from future points", -debt),) if debt else ()
+    lines: tuple[ExplanationLine, ...] = (
+        (ExplanationLine("RETURN", label, -(points - debt)),) if points > debt else ()
     )
+    if debt:
+        lines += (ExplanationLine("DEBT", "Already spent: owed from future points", -debt),)
     return Posting(
         EntryKind.REVERSE,
         -points,
@@ -246,7 +248,7 @@ def clawback(
         debt=debt,
         lifetime=-points,
         takes=takes,
-        lines=lines + extra,
+        lines=lines,
     )
 
 

@@ -62,7 +62,7 @@ async def award_order(
             )
         computation = await _within_cap(account, order_points(order, config), write)
         posted = await account.post(
-            _earning(account, computation, write),
+            _earning(account, computation, write, returnable=True),
             reason_code="ORDER",
             reason=f"Order {order.order_id}",
             source_ref=f"order:{order.order_id}",
@@ -107,7 +107,7 @@ async def award_event(
             )
         computation = await _within_cap(account, computation_before_cap, write)
         posted = await account.post(
-            _earning(account, computation, write),
+            _earning(account, computation, write, returnable=False),
             reason_code="EVENT",
             reason=event.replace("_", " ").capitalize(),
             source_ref=f"event:{event}:{reference}",
@@ -176,11 +176,13 @@ async def _within_cap(
     return capped(computation, cap, int(row["earned"]))
 
 
-def _earning(account: Account, computation: Computation, write: WriteRequest) -> Posting:
+def _earning(
+    account: Account, computation: Computation, write: WriteRequest, *, returnable: bool
+) -> Posting:
+    """Points from something that can be returned wait out the return window; others don't."""
     config = write.program.points
-    pending_until = (
-        account.now + timedelta(days=config.pending_days) if config.pending_days else None
-    )
+    pending = returnable and config.pending_days > 0
+    pending_until = account.now + timedelta(days=config.pending_days) if pending else None
     return earn(
         account.balance,
         computation.points,

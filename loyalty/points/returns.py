@@ -8,8 +8,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.clock import Clock
+from domain.currency import format_money
 from domain.earning import Order, clawback_points, validate_order
-from domain.ledger import ExplanationLine, clawback
+from domain.ledger import clawback
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
 from loyalty.points.writes import PointsResult, WriteRequest, points_write
@@ -94,7 +95,7 @@ async def reverse_order(
         )
         entry_id = None
         if points > 0:
-            label = f"Returned {currency} {amount} of {currency} {total}"
+            label = f"Returned {format_money(amount, currency)} of {format_money(total, currency)}"
             posting = clawback(
                 account.balance,
                 account.lots,
@@ -102,7 +103,7 @@ async def reverse_order(
                 order_lot=found["lot_id"],
                 policy=write.program.points.clawback,
                 now=account.now,
-                lines=(ExplanationLine("RETURN", label, -points),),
+                label=label,
             )
             posted = await account.post(
                 posting,
