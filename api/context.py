@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -15,6 +17,8 @@ from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members, programs
 from loyalty.models import Member
 from loyalty.programs import ProgramRef
+
+LoadFn = Callable[[list[Any]], Awaitable[list[Any]]]
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Context:
     _program: asyncio.Task[ProgramRef | None] | None = field(default=None, repr=False)
     _me: asyncio.Task[Member | None] | None = field(default=None, repr=False)
     _member_loader: DataLoader[int, Member | None] | None = field(default=None, repr=False)
+    _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict, repr=False)
 
     def require_principal(self) -> Principal:
         """The authenticated caller; a top-level UNAUTHENTICATED error otherwise."""
@@ -83,6 +88,12 @@ class Context:
 
             self._member_loader = DataLoader(load_fn=load)
         return self._member_loader
+
+    def loader(self, key: Hashable, load: LoadFn) -> DataLoader[Any, Any]:
+        """The request's DataLoader for `key`, made from `load` on first use; one batch per tick."""
+        if key not in self._loaders:
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
 
     async def _load_program(self, principal: Principal) -> ProgramRef | None:
         found = await programs.find_program(principal.program_key)

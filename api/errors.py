@@ -18,7 +18,7 @@ from domain.validation import ErrorCode, InvalidInput
 
 log = logging.getLogger(__name__)
 
-UserErrorCode = described_enum(
+described_enum(
     ErrorCode,
     name="UserErrorCode",
     description="Why an input was refused. Stable: clients may switch on these codes.",
@@ -63,7 +63,7 @@ class UserError:
         description="Path to the input field at fault, e.g. ['input', 'email']; null if general."
     )
     message: str = strawberry.field(description="What is wrong, for a human.")
-    code: UserErrorCode = strawberry.field(description="What is wrong, for a program.")  # type: ignore[valid-type]
+    code: ErrorCode = strawberry.field(description="What is wrong, for a program.")
 
 
 INPUT = "The mutation's input; problems with it come back as userErrors."

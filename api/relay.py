@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from strawberry import relay
 
 from api.errors import ClientError, TopLevelCode
 
 MAX_PAGE_SIZE = 100
+
+
+class _Keyed(Protocol):
+    id: int
+
+
+R = TypeVar("R", bound=_Keyed)
+N = TypeVar("N", bound=relay.Node)
+C = TypeVar("C", bound=relay.Connection[Any])
 DEFAULT_PAGE_SIZE = 20
 FIRST = f"How many items to return, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
 AFTER = "Return items after this cursor (a previous page's endCursor)."
@@ -47,6 +58,30 @@ def decode_global_id(global_id: str, type_name: str) -> int | None:
     except ValueError:  # GlobalIDValueError, base64 and UTF-8 errors are all ValueErrors
         return None
     return parse_key(decoded.node_id) if decoded.type_name == type_name else None
+
+
+def keyset_connection(
+    connection: type[C],
+    rows: Sequence[R],
+    limit: int,
+    kind: str,
+    to_node: Callable[[R], N],
+    *,
+    after: str | None,
+) -> C:
+    """A connection page from `limit + 1` rows fetched in key order: the extra row only tells
+    whether another page follows (no COUNT query)."""
+    page = rows[:limit]
+    edges = [relay.Edge(cursor=encode_cursor(kind, row.id), node=to_node(row)) for row in page]
+    return connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(rows) > limit,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
 
 
 def encode_cursor(kind: str, key: int) -> str:

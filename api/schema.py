@@ -27,6 +27,8 @@ from api.errors import should_mask
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
 from api.node import NodeQueries
+from api.points.configuration import PointsConfigurationMutations
+from api.points.mutations import PointsMutations
 from api.programs.mutations import ProgramMutations
 from api.programs.queries import ProgramQueries
 
@@ -38,7 +40,9 @@ MAX_TOKENS = 5000
 
 Query: Any = merge_types("Query", (NodeQueries, ProgramQueries, MemberQueries))
 Query.__strawberry_definition__.description = "Entry points for reading."
-Mutation: Any = merge_types("Mutation", (ProgramMutations, MemberMutations))
+Mutation: Any = merge_types(
+    "Mutation", (ProgramMutations, PointsConfigurationMutations, MemberMutations, PointsMutations)
+)
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
-from strawberry import relay
 
 from api.context import Context
 from api.members.types import Member, MemberConnection, visible_member
 from api.permissions import IsAdmin, IsMember, IsStorefrontOrAdmin
-from api.relay import AFTER, FIRST, decode_cursor, decode_global_id, encode_cursor, page_size
+from api.relay import AFTER, FIRST, decode_cursor, decode_global_id, keyset_connection, page_size
 from domain.members import is_external_id
 from loyalty import members
 
@@ -64,23 +63,11 @@ class MemberQueries:
         limit = page_size(first, "members")
         after_id = decode_cursor(after, CURSOR_KIND)
         program = await info.context.program()
-        # One row beyond the page tells whether another page follows, without a COUNT.
         rows = (
             await members.list_members(program.id, after_id=after_id, limit=limit + 1)
             if program
             else []
         )
-        page = rows[:limit]
-        edges = [
-            relay.Edge(cursor=encode_cursor(CURSOR_KIND, m.id), node=Member.from_model(m))
-            for m in page
-        ]
-        return MemberConnection(
-            edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after_id is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return keyset_connection(
+            MemberConnection, rows, limit, CURSOR_KIND, Member.from_model, after=after
         )

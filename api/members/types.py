@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -12,11 +12,17 @@ from api.auth import Role
 from api.context import Context
 from api.enums import described_enum
 from api.errors import UserError
-from domain.members import MemberStatus as MemberStatusValue
+from api.points.loaders import balance_loader
+from api.points.types import LedgerEntry, LedgerEntryConnection, PointsSummary
+from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
+from domain.members import MemberStatus
 from loyalty.models import Member as MemberModel
+from loyalty.points import reads
 
-MemberStatus = described_enum(
-    MemberStatusValue,
+LEDGER_CURSOR = "entry"
+
+described_enum(
+    MemberStatus,
     name="MemberStatus",
     description="Whether a member can take part in the program.",
     values={
@@ -35,9 +41,41 @@ class Member(relay.Node):
     display_name: str = strawberry.field(description="Name shown to the member and to others.")
     birthday: date | None = strawberry.field(description="Birthday, if the member shared it.")
     locale: str = strawberry.field(description="Preferred language, BCP 47 (e.g. pt-BR).")
-    status: MemberStatus = strawberry.field(description="Whether the member is active.")  # type: ignore[valid-type]
+    status: MemberStatus = strawberry.field(description="Whether the member is active.")
     enrolled_at: datetime = strawberry.field(description="When the member was enrolled.")
     updated_at: datetime = strawberry.field(description="When the profile last changed.")
+
+    @strawberry.field(
+        description="The member's points: spendable, pending, owed, and what expires soon."
+    )
+    async def points(self, info: strawberry.Info[Context, Any]) -> PointsSummary:
+        balance = await balance_loader(info.context).load(self.member_id)
+        program = await info.context.program()
+        assert balance is not None  # every member has a balance row from enrollment
+        assert program is not None
+        return PointsSummary(
+            available=balance.available,
+            pending=balance.pending,
+            debt=balance.debt,
+            lifetime_earned=balance.lifetime_earned,
+            member_key=self.member_id,
+            timezone=program.timezone,
+        )
+
+    @strawberry.field(
+        description="The member's ledger, newest first, each entry with its explanation."
+    )
+    async def ledger(
+        self,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> LedgerEntryConnection:
+        limit = page_size(first, "ledger")
+        before_id = decode_cursor(after, LEDGER_CURSOR)
+        rows = await reads.ledger_page(self.member_id, before_id=before_id, limit=limit + 1)
+        return keyset_connection(
+            LedgerEntryConnection, rows, limit, LEDGER_CURSOR, LedgerEntry.from_model, after=after
+        )
 
     @classmethod
     def from_model(cls, member: MemberModel) -> Member:
@@ -91,7 +129,7 @@ class UpdateMemberInput:
     display_name: str | None = strawberry.field(default=None, description="New display name.")
     birthday: date | None = strawberry.field(default=None, description="New birthday.")
     locale: str | None = strawberry.field(default=None, description="New locale.")
-    status: MemberStatus | None = strawberry.field(  # type: ignore[valid-type]
+    status: MemberStatus | None = strawberry.field(
         default=None, description="ACTIVE or SUSPENDED. Erasure has its own request."
     )
 

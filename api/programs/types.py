@@ -10,8 +10,10 @@ from strawberry import relay
 
 from api.context import Context
 from api.errors import UserError
+from api.points.configuration import PointsConfiguration
 from loyalty import programs
 from loyalty.models import Program as ProgramModel
+from loyalty.points.config import from_json
 
 
 @strawberry.type(description="A loyalty program: one tenant with its own members and rules.")
@@ -22,6 +24,9 @@ class Program(relay.Node):
     currency: str = strawberry.field(description="ISO 4217 currency of all money in the program.")
     timezone: str = strawberry.field(description="IANA time zone for dates and deadlines.")
     default_locale: str = strawberry.field(description="Locale for members who give none.")
+    points_configuration: PointsConfiguration = strawberry.field(
+        description="How points are earned, held, expire and taken back."
+    )
     created_at: datetime = strawberry.field(description="When the program was provisioned.")
     updated_at: datetime = strawberry.field(description="When its settings last changed.")
 
@@ -34,6 +39,7 @@ class Program(relay.Node):
             currency=program.currency,
             timezone=program.timezone,
             default_locale=program.default_locale,
+            points_configuration=PointsConfiguration.from_config(from_json(program.points_config)),
             created_at=program.created_at,
             updated_at=program.updated_at,
         )

@@ -1,0 +1,1 @@
+"""The points area: balances, the ledger with explanations, earning, spending and returns."""

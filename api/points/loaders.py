@@ -1,0 +1,30 @@
+"""DataLoaders of the points area: one query per kind of data per request tick, whatever the
+number of members on the page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from api.context import Context
+from loyalty.points import reads
+from loyalty.points.models import PointsBalance
+
+
+def balance_loader(context: Context) -> DataLoader[int, PointsBalance | None]:
+    async def load(member_ids: list[int]) -> list[PointsBalance | None]:
+        found = await reads.balances(member_ids)
+        return [found.get(member_id) for member_id in member_ids]
+
+    return context.loader("points.balance", load)
+
+
+def expiring_loader(context: Context, days: int) -> DataLoader[int, list[reads.Expiring]]:
+    async def load(member_ids: list[int]) -> list[Any]:
+        now = context.clock.now()
+        found = await reads.expiring(member_ids, now=now, until=now + timedelta(days=days))
+        return [found.get(member_id, []) for member_id in member_ids]
+
+    return context.loader(("points.expiring", days), load)

@@ -1,0 +1,192 @@
+"""Mutations of the points area: award, redeem, reverse, adjust."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+
+from api.context import Context
+from api.errors import INPUT, user_errors
+from api.permissions import IsAdmin, IsStorefrontOrAdmin
+from api.points.inputs import (
+    AdjustPointsInput,
+    AwardPointsInput,
+    RedeemPointsInput,
+    ReverseOrderInput,
+)
+from api.points.types import (
+    AdjustPointsPayload,
+    AwardPointsPayload,
+    LedgerEntry,
+    PointsBalance,
+    PointsWritePayload,
+    RedeemPointsPayload,
+    ReverseOrderPayload,
+)
+from domain.earning import Order, OrderLine
+from domain.validation import InvalidInput
+from loyalty.points import earning, returns, spending
+from loyalty.points.writes import PointsResult, WriteRequest
+
+P = TypeVar("P", bound=PointsWritePayload)
+
+
+@strawberry.type
+class PointsMutations:
+    @strawberry.mutation(
+        description="Award points for an order, an event or an explicit amount, with an explanation of how they were computed.",
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def award_points(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[AwardPointsInput, strawberry.argument(description=INPUT)],
+    ) -> AwardPointsPayload:
+        clock, source = info.context.clock, input.source
+        try:
+            write = await _write(info, "awardPoints", input)
+            if source.order:
+                order = Order(
+                    source.order.order_id,
+                    source.order.total,
+                    source.order.currency,
+                    tuple(
+                        OrderLine(li.sku, li.category, li.quantity, li.unit_price)
+                        for li in source.order.lines
+                    ),
+                )
+                result = await earning.award_order(
+                    write, external_id=input.external_id, order=order, clock=clock
+                )
+            elif source.event:
+                result = await earning.award_event(
+                    write,
+                    external_id=input.external_id,
+                    event=source.event.name,
+                    reference=source.event.reference,
+                    clock=clock,
+                )
+            else:
+                assert source.manual
+                result = await earning.award_manual(
+                    write,
+                    external_id=input.external_id,
+                    points=source.manual.points,
+                    reason=source.manual.reason,
+                    clock=clock,
+                )
+        except InvalidInput as refused:
+            return AwardPointsPayload(
+                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
+            )
+        return _payload(AwardPointsPayload, result)
+
+    @strawberry.mutation(
+        description="Spend a member's points, soonest-expiring first. Never below zero.",
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def redeem_points(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[RedeemPointsInput, strawberry.argument(description=INPUT)],
+    ) -> RedeemPointsPayload:
+        try:
+            result = await spending.redeem_points(
+                await _write(info, "redeemPoints", input),
+                external_id=input.external_id,
+                points=input.points,
+                reason=input.reason,
+                clock=info.context.clock,
+            )
+        except InvalidInput as refused:
+            return RedeemPointsPayload(
+                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
+            )
+        return _payload(RedeemPointsPayload, result)
+
+    @strawberry.mutation(
+        description="Take back points for a full or partial return, in proportion to the value returned.",
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def reverse_order(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[ReverseOrderInput, strawberry.argument(description=INPUT)],
+    ) -> ReverseOrderPayload:
+        try:
+            result = await returns.reverse_order(
+                await _write(info, "reverseOrder", input),
+                order_id=input.order_id,
+                return_id=input.return_id,
+                amount=input.amount,
+                currency=input.currency,
+                clock=info.context.clock,
+            )
+        except InvalidInput as refused:
+            return ReverseOrderPayload(
+                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
+            )
+        return _payload(ReverseOrderPayload, result)
+
+    @strawberry.mutation(
+        description="Correct a member's points by hand, with a mandatory reason.",
+        permission_classes=[IsAdmin],
+    )
+    async def adjust_points(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[AdjustPointsInput, strawberry.argument(description=INPUT)],
+    ) -> AdjustPointsPayload:
+        try:
+            result = await spending.adjust_points(
+                await _write(info, "adjustPoints", input),
+                external_id=input.external_id,
+                points=input.points,
+                reason=input.reason,
+                clock=info.context.clock,
+            )
+        except InvalidInput as refused:
+            return AdjustPointsPayload(
+                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
+            )
+        return _payload(AdjustPointsPayload, result)
+
+
+async def _write(info: strawberry.Info[Context, Any], operation: str, input: Any) -> WriteRequest:
+    """The service's view of a write: tenant, client (role and subject) and the input to hash."""
+    principal = info.context.require_principal()
+    request = _plain(input)
+    key = request.pop("idempotency_key")
+    return WriteRequest(
+        await info.context.require_program(),
+        operation,
+        key,
+        f"{principal.role.value}:{principal.subject}",
+        request,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Inputs as plain data for hashing: omitted fields dropped, decimals normalised so that
+    10.0 and 10.00 are the same request."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not strawberry.UNSET
+        }
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def _payload(cls: type[P], result: PointsResult) -> P:
+    entry = result.entries[-1] if result.entries else None
+    view = LedgerEntry.from_model(entry) if entry else None
+    balance: PointsBalance | None = view.balance_after if view else None
+    return cls(entry=view, balance=balance, replayed=result.replayed, user_errors=[])

@@ -1,0 +1,175 @@
+"""GraphQL output types of the points area."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import strawberry
+from strawberry import relay
+
+from api.context import Context
+from api.enums import described_enum
+from api.errors import UserError
+from api.points.loaders import expiring_loader
+from domain.ledger import EntryKind
+from loyalty.points.models import PointsEntry
+from loyalty.points.reads import Expiring
+
+described_enum(
+    EntryKind,
+    name="LedgerEntryKind",
+    description="What kind of change a ledger entry records.",
+    values={
+        "EARN": "Points earned for an order, an event or a grant.",
+        "REDEEM": "Points spent.",
+        "EXPIRE": "Unspent points that reached their expiry date.",
+        "REVERSE": "Points taken back because an order was returned.",
+        "ADJUST": "A manual correction by the program.",
+        "ACTIVATE": "Pending points that became spendable when the return window ended.",
+    },
+)
+
+
+@strawberry.type(description="One step of how an entry's points came about.")
+class ExplanationLine:
+    code: str = strawberry.field(
+        description="BASE, BONUS, TIER, ROUNDING, CAP, EVENT, MANUAL, RETURN, DEBT, DEBT_REPAID, ..."
+    )
+    label: str = strawberry.field(description="The step in words, e.g. 'x2 on category shoes'.")
+    points: int = strawberry.field(description="Signed points this step contributed.")
+
+
+@strawberry.type(description="A member's points at one moment.")
+class PointsBalance:
+    available: int = strawberry.field(
+        description="Spendable now. Negative only if the program allows it."
+    )
+    pending: int = strawberry.field(
+        description="Earned, waiting out the return window; not yet spendable."
+    )
+    debt: int = strawberry.field(
+        description="Points owed from returns of already-spent points; repaid from new points first."
+    )
+    lifetime_earned: int = strawberry.field(
+        description="Everything ever earned, less what returns took back."
+    )
+
+
+@strawberry.type(description="An immutable change of a member's points, with why it happened.")
+class LedgerEntry(relay.Node):
+    entry_id: relay.NodeID[int]
+    kind: EntryKind = strawberry.field(description="What kind of change this is.")
+    points: int = strawberry.field(description="The signed points this entry stands for.")
+    reason_code: str = strawberry.field(
+        description="ORDER, EVENT, MANUAL, REDEMPTION, RETURN, EXPIRY, ACTIVATION or ADJUSTMENT."
+    )
+    reason: str = strawberry.field(description="The reason in words.")
+    source_reference: str | None = strawberry.field(description="What caused it, e.g. order:1001.")
+    explanation: list[ExplanationLine] = strawberry.field(
+        description="How the points were computed; the lines add up to `points`."
+    )
+    balance_after: PointsBalance = strawberry.field(
+        description="The member's points right after this entry."
+    )
+    occurred_at: datetime = strawberry.field(description="When the entry was written.")
+
+    @classmethod
+    def from_model(cls, entry: PointsEntry) -> LedgerEntry:
+        return cls(
+            entry_id=entry.id,
+            kind=entry.kind,
+            points=entry.points,
+            reason_code=entry.reason_code,
+            reason=entry.reason,
+            source_reference=entry.source_ref,
+            explanation=[ExplanationLine(**line) for line in entry.explanation["lines"]],
+            balance_after=PointsBalance(
+                available=entry.available_after,
+                pending=entry.pending_after,
+                debt=entry.debt_after,
+                lifetime_earned=entry.lifetime_after,
+            ),
+            occurred_at=entry.created_at,
+        )
+
+
+@strawberry.type(description="A page of ledger entries, newest first.")
+class LedgerEntryConnection(relay.Connection[LedgerEntry]):
+    """Keyset-paginated by entry id, newest first."""
+
+
+@strawberry.type(description="Points that will expire on a date unless spent.")
+class ExpiringPoints:
+    points: int = strawberry.field(description="How many points.")
+    expires_on: date = strawberry.field(
+        description="The last day they can be spent, in the program's time zone."
+    )
+    expires_at: datetime = strawberry.field(description="The instant they expire.")
+
+
+EXPIRING_WINDOW_DAYS = 30
+
+
+@strawberry.type(description="A member's points now, and what is about to expire.")
+class PointsSummary(PointsBalance):
+    member_key: strawberry.Private[int]
+    timezone: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Spendable points expiring within `withinDays`, soonest first: use them before they go."
+    )
+    async def expiring_soon(
+        self,
+        info: strawberry.Info[Context, Any],
+        within_days: Annotated[
+            int, strawberry.argument(description="How far ahead to look, 1 to 366 days.")
+        ] = EXPIRING_WINDOW_DAYS,
+    ) -> list[ExpiringPoints]:
+        days = min(max(within_days, 1), 366)
+        found: list[Expiring] = await expiring_loader(info.context, days).load(self.member_key)
+        return [_expiring(item, self.timezone) for item in found]
+
+
+def _expiring(item: Expiring, timezone: str) -> ExpiringPoints:
+    last_day = (item.expires_at.astimezone(ZoneInfo(timezone)) - timedelta(microseconds=1)).date()
+    return ExpiringPoints(points=item.points, expires_on=last_day, expires_at=item.expires_at)
+
+
+@strawberry.type(description="The result of a points write.")
+class PointsWritePayload:
+    entry: LedgerEntry | None = strawberry.field(
+        description="The entry written (or first written, for a replay); null if refused or nothing changed."
+    )
+    balance: PointsBalance | None = strawberry.field(
+        description="The member's points right after the entry."
+    )
+    replayed: bool = strawberry.field(
+        description="True when this idempotency key was seen before and the original result is returned."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input was refused; nothing was written."
+    )
+
+
+@strawberry.type(description="Result of awardPoints: the earning entry with its explanation.")
+class AwardPointsPayload(PointsWritePayload):
+    pass
+
+
+@strawberry.type(description="Result of redeemPoints.")
+class RedeemPointsPayload(PointsWritePayload):
+    pass
+
+
+@strawberry.type(
+    description="Result of reverseOrder; entry is null when the return takes back no points."
+)
+class ReverseOrderPayload(PointsWritePayload):
+    pass
+
+
+@strawberry.type(description="Result of adjustPoints.")
+class AdjustPointsPayload(PointsWritePayload):
+    pass
