@@ -3,7 +3,9 @@ the lifespan."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -28,6 +30,9 @@ from api.health import healthz, readyz
 from api.schema import schema
 from api.settings import Settings, SettingsError, load_settings
 from domain.clock import Clock, SystemClock
+from loyalty.points.jobs import run_due
+
+log = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 2.0
 
@@ -98,9 +103,8 @@ def create_app(
     settings: Settings, *, database_url: str, redis_url: str, clock: Clock | None = None
 ) -> Starlette:
     """The ASGI app for the given servers; `clock` lets tests move time."""
-    graphql = LoyaltyGraphQL(
-        TokenVerifier(settings.auth), clock or SystemClock(), graphiql=settings.development
-    )
+    app_clock = clock or SystemClock()
+    graphql = LoyaltyGraphQL(TokenVerifier(settings.auth), app_clock, graphiql=settings.development)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -114,7 +118,10 @@ def create_app(
         )
         app.state.redis = redis
         try:
-            async with RegisterTortoise(app, config=config):
+            async with (
+                RegisterTortoise(app, config=config),
+                _scheduled_jobs(app_clock, settings.jobs_interval_seconds),
+            ):
                 yield
         finally:
             await redis.aclose()
@@ -127,6 +134,34 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+
+
+@contextlib.asynccontextmanager
+async def _scheduled_jobs(clock: Clock, interval_seconds: int) -> AsyncIterator[None]:
+    """Activate and expire points every `interval_seconds` while serving (0 turns it off).
+    Every worker may run it: each member is settled under its own row lock, never twice."""
+    if interval_seconds == 0:
+        yield
+        return
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval_seconds)
+            try:
+                report = await run_due(clock)
+            except Exception:
+                log.exception("scheduled points jobs failed; retrying next interval")
+            else:
+                if report.members:
+                    log.info("points jobs: %s", report)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def app_from_environment() -> Starlette:

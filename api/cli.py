@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from api.settings import Settings, SettingsError, load_settings
@@ -34,6 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("schema", help="write the GraphQL schema to schema.graphql")
 
+    audit = commands.add_parser("audit", help="check every balance of a program against its ledger")
+    audit.add_argument("--program", required=True, help="the program (tenant) key")
+
+    jobs = commands.add_parser("jobs", help="background work")
+    jobs.add_argument("job", choices=["run"], help="run: activate and expire due points once")
+
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -47,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         case "token":
             return _token(settings, args.role, args.program, args.subject, args.ttl)
+        case "audit":
+            return _with_database(settings, lambda: _audit(args.program))
+        case "jobs":
+            return _with_database(settings, _run_jobs)
         case "schema":
             from api.schema import schema
 
@@ -83,6 +94,52 @@ def _migrate(settings: Settings) -> int:
 
     with services(settings.data_dir, settings.database_url, settings.redis_url) as urls:
         upgrade(urls.database_url)
+    return 0
+
+
+def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    """Run `work` with Tortoise connected to the configured (or embedded) PostgreSQL."""
+    from tortoise import Tortoise
+
+    from api.database import tortoise_config
+    from api.embedded import services
+
+    async def run(database_url: str) -> int:
+        await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+        try:
+            return await work()
+        finally:
+            await Tortoise.close_connections()
+
+    with services(settings.data_dir, settings.database_url, settings.redis_url) as urls:
+        return asyncio.run(run(urls.database_url))
+
+
+async def _audit(program_key: str) -> int:
+    from loyalty.points.audit import audit_program
+    from loyalty.programs import find_program
+
+    program = await find_program(program_key)
+    if program is None:
+        print(f"loyalty: no program {program_key!r}", file=sys.stderr)  # noqa: T201
+        return 2
+    findings = await audit_program(program.id)
+    for finding in findings:
+        print(  # noqa: T201
+            f"member {finding.member_id}: {finding.problem}: found {finding.found}, expected {finding.expected}"
+        )
+    print(f"audit of {program_key}: {len(findings)} finding(s)")  # noqa: T201
+    return 1 if findings else 0
+
+
+async def _run_jobs() -> int:
+    from domain.clock import SystemClock
+    from loyalty.points.jobs import run_due
+
+    report = await run_due(SystemClock())
+    print(  # noqa: T201
+        f"settled {report.members} member(s): {report.activated} activation(s), {report.expired} expiry(ies)"
+    )
     return 0
 
 

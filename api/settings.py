@@ -40,6 +40,7 @@ class Settings:
     db_pool_min: int
     db_pool_max: int
     auth: AuthSettings
+    jobs_interval_seconds: int = 60
 
     @property
     def development(self) -> bool:
@@ -63,6 +64,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         auth=_auth_settings(source, environment == "development", data_dir),
+        jobs_interval_seconds=_int(source, "LOYALTY_JOBS_INTERVAL_SECONDS", 60, minimum=0),
     )
 
 

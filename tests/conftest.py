@@ -129,7 +129,8 @@ async def app(
     settings = load_settings(
         {"LOYALTY_ENV": "development", "LOYALTY_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
     )
-    settings = dataclasses.replace(settings, auth=AUTH)
+    # Time moves only when a test moves it: no background jobs in the test app.
+    settings = dataclasses.replace(settings, auth=AUTH, jobs_interval_seconds=0)
     application = create_app(settings, database_url=database_url, redis_url=redis_url, clock=clock)
     async with application.router.lifespan_context(application):
         yield application
