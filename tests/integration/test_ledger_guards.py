@@ -124,9 +124,7 @@ async def test_audit_passes_after_a_mixed_load_and_catches_a_corrupted_balance(
         "REDIS_URL": redis_url,
         "LOYALTY_DATA_DIR": str(tmp_path),
     }
-    clean = subprocess.run(
-        [LOYALTY, "audit", "--program", "acme"], env=env, capture_output=True, text=True, timeout=60
-    )
+    clean = await _audit_cli(env)
     assert (clean.returncode, clean.stdout.strip()) == (0, "audit of acme: 0 finding(s)")
 
     # Only by switching the guard triggers off (a superuser restoring a backup, say) can a
@@ -141,11 +139,16 @@ async def test_audit_passes_after_a_mixed_load_and_catches_a_corrupted_balance(
         (2, "balance differs from the sum of its entries"),
         (2, "lots do not cover the balance"),
     }
-    corrupt = subprocess.run(
-        [LOYALTY, "audit", "--program", "acme"], env=env, capture_output=True, text=True, timeout=60
-    )
+    corrupt = await _audit_cli(env)
     assert corrupt.returncode == 1
     assert "member 2: balance differs from the sum of its entries" in corrupt.stdout
+
+
+async def _audit_cli(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = [LOYALTY, "audit", "--program", "acme"]
+    return await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 async def test_the_database_refuses_direct_balance_changes(acme: ProgramRef) -> None:
