@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from domain.currency import format_money, minor_unit_exponent
 from domain.ledger import ExplanationLine
 from domain.points_config import Cap, CapPeriod, PointsConfig, Rounding
-from domain.validation import ErrorCode, InvalidInput, Problem, ProblemCollector
+from domain.validation import ErrorCode, InvalidInput, Problem, ProblemCollector, clean_text
 
 _ROUNDING = {
     Rounding.DOWN: ROUND_FLOOR,
@@ -20,6 +20,7 @@ _ROUNDING = {
 }
 MAX_ORDER_LINES = 500
 MAX_AMOUNT = Decimal("1e12")
+REFERENCE_MAX = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,27 +55,20 @@ def round_points(value: Decimal, rounding: Rounding) -> int:
     return int(value.to_integral_value(rounding=_ROUNDING[rounding]))
 
 
-def validate_order(order: Order, program_currency: str) -> Order:
+def validate_order(order: Order, program_currency: str, *, at: tuple[str, ...] = ()) -> Order:
     """Refuse what cannot be priced: another currency (never converted), negative or
-    over-precise amounts, empty SKUs, non-positive quantities."""
-    problems = ProblemCollector()
-    if order.currency != program_currency:
+    over-precise amounts, empty SKUs, non-positive quantities. `at` is the order's input path."""
+    problems = ProblemCollector(at)
+    check_money(problems, order.total, order.currency, program_currency, amount_field="total")
+    if clean_text(order.order_id, max_length=REFERENCE_MAX) != order.order_id:
         problems.add(
-            "currency",
-            f"This program counts in {program_currency}, not {order.currency}.",
-            ErrorCode.CURRENCY_MISMATCH,
+            "orderId",
+            f"orderId must be 1-{REFERENCE_MAX} printable characters.",
+            ErrorCode.INVALID_ORDER,
         )
-    exponent = minor_unit_exponent(program_currency)
-    if not _is_amount(order.total, exponent):
-        problems.add(
-            "total",
-            f"total must be 0 to {MAX_AMOUNT} with at most {exponent} decimals.",
-            ErrorCode.INVALID_AMOUNT,
-        )
-    if not order.order_id.strip() or len(order.order_id) > 128:
-        problems.add("orderId", "orderId must be 1-128 characters.", ErrorCode.INVALID_ORDER)
     if len(order.lines) > MAX_ORDER_LINES:
         problems.add("lines", f"At most {MAX_ORDER_LINES} lines.", ErrorCode.INVALID_ORDER)
+    exponent = minor_unit_exponent(program_currency)
     for line in order.lines:
         if not line.sku.strip() or line.quantity <= 0 or not _is_amount(line.unit_price, exponent):
             problems.add(
@@ -84,6 +78,45 @@ def validate_order(order: Order, program_currency: str) -> Order:
             )
     problems.raise_if_any()
     return order
+
+
+def validate_return(return_id: str, amount: Decimal, currency: str, program_currency: str) -> None:
+    """A return names itself and a positive amount in the program's currency."""
+    problems = ProblemCollector()
+    check_money(problems, amount, currency, program_currency, amount_field="amount")
+    if amount == 0:  # negatives are already refused as money
+        problems.add("amount", "A return must have a positive amount.", ErrorCode.INVALID_AMOUNT)
+    if clean_text(return_id, max_length=REFERENCE_MAX) != return_id:
+        problems.add(
+            "returnId",
+            f"returnId must be 1-{REFERENCE_MAX} printable characters.",
+            ErrorCode.INVALID_ORDER,
+        )
+    problems.raise_if_any()
+
+
+def check_money(
+    problems: ProblemCollector,
+    amount: Decimal,
+    currency: str,
+    program_currency: str,
+    *,
+    amount_field: str,
+) -> None:
+    """Money in the program's currency only (never converted), within range and precision."""
+    if currency != program_currency:
+        problems.add(
+            "currency",
+            f"This program counts in {program_currency}, not {currency}.",
+            ErrorCode.CURRENCY_MISMATCH,
+        )
+    exponent = minor_unit_exponent(program_currency)
+    if not _is_amount(amount, exponent):
+        problems.add(
+            amount_field,
+            f"{amount_field} must be 0 to {MAX_AMOUNT} with at most {exponent} decimals.",
+            ErrorCode.INVALID_AMOUNT,
+        )
 
 
 def order_points(
@@ -117,12 +150,12 @@ def order_points(
     return _rounded(parts, config.rounding)
 
 
-def event_points(name: str, config: PointsConfig) -> Computation:
+def event_points(name: str, config: PointsConfig, *, at: tuple[str, ...] = ()) -> Computation:
     points = config.events.get(name)
     if points is None:
         raise InvalidInput(
             Problem(
-                ("event",), f"This program awards nothing for {name!r}.", ErrorCode.UNKNOWN_EVENT
+                (*at, "name"), f"This program awards nothing for {name!r}.", ErrorCode.UNKNOWN_EVENT
             )
         )
     return Computation(points, (ExplanationLine("EVENT", f"Fixed points for {name}", points),))

@@ -290,7 +290,14 @@ def _settle(balance: Balance, points: int) -> tuple[int, int]:
 
 def _debt_line(owed: int) -> tuple[ExplanationLine, ...]:
     return (
-        (ExplanationLine("DEBT_REPAID", "Repays points owed from an earlier return", -owed),)
+        # A note, not a step: the points were earned in full; `owed` of them settled a debt.
+        (
+            ExplanationLine(
+                "DEBT_REPAID",
+                f"{owed} of these points repaid points owed from an earlier return",
+                0,
+            ),
+        )
         if owed
         else ()
     )

@@ -62,11 +62,13 @@ class InvalidInput(Exception):
 class ProblemCollector:
     """Gathers every problem of one input so a client can fix them all in one round trip."""
 
-    def __init__(self) -> None:
+    def __init__(self, at: tuple[str, ...] = ()) -> None:
+        """`at` is where the checked object sits in the input, e.g. ('source', 'order')."""
+        self._at = at
         self._problems: list[Problem] = []
 
     def add(self, field: str, message: str, code: ErrorCode) -> None:
-        self._problems.append(Problem((field,), message, code))
+        self._problems.append(Problem((*self._at, field), message, code))
 
     def one_line_text(
         self, field: str, value: str, *, max_length: int, label: str, code: ErrorCode

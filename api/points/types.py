@@ -11,7 +11,7 @@ from strawberry import relay
 
 from api.context import Context
 from api.enums import described_enum
-from api.errors import UserError
+from api.errors import ClientError, TopLevelCode, UserError
 from api.points.loaders import expiring_loader
 from domain.ledger import EntryKind
 from loyalty.points.models import PointsEntry
@@ -110,6 +110,7 @@ class ExpiringPoints:
 
 
 EXPIRING_WINDOW_DAYS = 30
+MAX_EXPIRING_WINDOW_DAYS = 366
 
 
 @strawberry.type(description="A member's points now, and what is about to expire.")
@@ -127,7 +128,12 @@ class PointsSummary(PointsBalance):
             int, strawberry.argument(description="How far ahead to look, 1 to 366 days.")
         ] = EXPIRING_WINDOW_DAYS,
     ) -> list[ExpiringPoints]:
-        days = min(max(within_days, 1), 366)
+        if not 1 <= within_days <= MAX_EXPIRING_WINDOW_DAYS:
+            raise ClientError(
+                f"`withinDays` must be between 1 and {MAX_EXPIRING_WINDOW_DAYS}, got {within_days}.",
+                TopLevelCode.BAD_USER_INPUT,
+            )
+        days = within_days
         found: list[Expiring] = await expiring_loader(info.context, days).load(self.member_key)
         return [_expiring(item, self.timezone) for item in found]
 

@@ -46,7 +46,7 @@ async def award_order(
     """Points for an order, computed by the program's rules. One order id earns once, under
     any idempotency key; another currency than the program's is refused, never converted."""
     config = write.program.points
-    validate_order(order, write.program.currency)
+    validate_order(order, write.program.currency, at=("source", "order"))
 
     async def work(account: Account) -> list[int]:
         account.require_active()
@@ -91,7 +91,7 @@ async def award_event(
 ) -> PointsResult:
     """Fixed points for a named event (account_created, review_posted...), once per member,
     event and reference."""
-    computation_before_cap = event_points(event, write.program.points)
+    computation_before_cap = event_points(event, write.program.points, at=("source", "event"))
 
     async def work(account: Account) -> list[int]:
         account.require_active()

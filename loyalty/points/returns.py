@@ -9,7 +9,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.clock import Clock
 from domain.currency import format_money
-from domain.earning import Order, clawback_points, validate_order
+from domain.earning import clawback_points, validate_return
 from domain.ledger import clawback
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
@@ -45,11 +45,7 @@ async def reverse_order(
     or refusal). The same returnId again is a no-op returning the first result; returning more
     than the order's total is refused.
     """
-    validate_order(Order(order_id, amount, currency), write.program.currency)
-    if amount <= 0:
-        raise InvalidInput(
-            Problem(("amount",), "A return must have a positive amount.", ErrorCode.INVALID_AMOUNT)
-        )
+    validate_return(return_id, amount, currency, write.program.currency)
     found: dict[str, Any] = {}
 
     async def locate(connection: BaseDBAsyncClient) -> dict[str, Any]:
