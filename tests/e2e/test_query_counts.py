@@ -1,0 +1,87 @@
+"""No N+1: the queries a request sends do not grow with what it lists."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from api.auth import Role
+from tests.conftest import token
+from tests.e2e.conftest import GraphQLClient, enroll, provision
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = token(Role.ADMIN)
+STATUS = "{ me { id displayName points { available pending debt lifetimeEarned expiringSoon { points expiresOn } } } }"
+LEDGER = "{ me { ledger(first: 100) { edges { node { id kind points reason explanation { code points } balanceAfter { available } } } } } }"
+MEMBERS = "{ members(first: 100) { edges { node { id externalId points { available expiringSoon { points } } } } } }"
+GRANT = (
+    """mutation($input: AwardPointsInput!) { awardPoints(input: $input) { userErrors { code } } }"""
+)
+
+
+class QueryCounter(logging.Handler):
+    """Counts statements Tortoise sends to PostgreSQL (it logs each at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not str(record.msg).startswith(("Created connection pool", "Closed connection pool")):
+            self.count += 1
+
+
+async def _queries(gql: GraphQLClient, query: str, bearer: str) -> int:
+    logger = logging.getLogger("tortoise.db_client")
+    counter, level = QueryCounter(), logger.level
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    try:
+        await gql.ok(query, bearer=bearer)
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+    return counter.count
+
+
+async def _grant(gql: GraphQLClient, external_id: str, n: int) -> None:
+    source = {"manual": {"points": 10 + n, "reason": "Welcome"}}
+    variables = {
+        "input": {
+            "idempotencyKey": f"{external_id}-{n}",
+            "externalId": external_id,
+            "source": source,
+        }
+    }
+    await gql.ok(GRANT, variables, bearer=token(Role.STOREFRONT))
+
+
+async def test_member_status_is_a_handful_of_queries(gql: GraphQLClient) -> None:
+    await provision(gql)
+    await enroll(gql, "c-1")
+    await _grant(gql, "c-1", 0)
+    # program, member, balance, expiring lots
+    assert 2 <= await _queries(gql, STATUS, token(Role.MEMBER, subject="c-1")) <= 4
+
+
+async def test_a_page_of_100_ledger_entries_costs_the_same_as_one(gql: GraphQLClient) -> None:
+    await provision(gql)
+    await enroll(gql, "c-1")
+    await _grant(gql, "c-1", 0)
+    member = token(Role.MEMBER, subject="c-1")
+    one = await _queries(gql, LEDGER, member)
+    for n in range(1, 100):
+        await _grant(gql, "c-1", n)
+    assert 2 <= await _queries(gql, LEDGER, member) == one <= 3
+
+
+async def test_listing_members_with_points_does_not_query_per_member(gql: GraphQLClient) -> None:
+    await provision(gql)
+    for n in range(3):
+        await enroll(gql, f"c-{n}")
+    few = await _queries(gql, MEMBERS, ADMIN)
+    for n in range(3, 40):
+        await enroll(gql, f"c-{n}")
+    assert 2 <= await _queries(gql, MEMBERS, ADMIN) == few <= 4
