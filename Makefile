@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint typecheck contracts pytest schema clean
+.PHONY: install serve test lint typecheck contracts pytest schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ schema: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+## Performance against same-machine baselines (not part of `make test`); see bench/run.py.
+bench: install
+	$(BIN)/python -m bench.run

@@ -25,7 +25,7 @@ from domain.ledger import (
     spending_order,
     to_balance_lot,
 )
-from domain.points_config import ClawbackPolicy
+from domain.points_config import ClawbackPolicy as Policy
 from domain.validation import ErrorCode, InvalidInput, Problem
 
 pytestmark = pytest.mark.unit
@@ -33,9 +33,7 @@ pytestmark = pytest.mark.unit
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 ACTIVE, PENDING = LotStatus.ACTIVE, LotStatus.PENDING
 BASE = (ExplanationLine("BASE", "order", 100),)
-REPAID = "Repays points owed from an earlier return"
-DENY, NEGATIVE = ClawbackPolicy.DENY, ClawbackPolicy.ALLOW_NEGATIVE
-CLAMP = ClawbackPolicy.CLAMP_AND_RECORD_DEBT
+DENY, NEGATIVE, CLAMP = Policy.DENY, Policy.ALLOW_NEGATIVE, Policy.CLAMP_AND_RECORD_DEBT
 EARN, REVERSE, ADJUST = EntryKind.EARN, EntryKind.REVERSE, EntryKind.ADJUST
 
 
@@ -43,11 +41,15 @@ def day(n: float) -> datetime:
     return NOW + timedelta(days=n)
 
 
-def lot(
-    lot_id: int, remaining: int, expires: float | None = None, status: LotStatus = ACTIVE
-) -> Lot:
+def lot(id_: int, remaining: int, expires: float | None = None, status: LotStatus = ACTIVE) -> Lot:
     activates_at = day(10) if status is PENDING else None
-    return Lot(lot_id, remaining, status, activates_at, None if expires is None else day(expires))
+    return Lot(id_, remaining, status, activates_at, None if expires is None else day(expires))
+
+
+def repaid(owed: int) -> ExplanationLine:
+    """Debt repayment is a 0-point note: the points were earned in full."""
+    label = f"{owed} of these points repaid points owed from an earlier return"
+    return ExplanationLine("DEBT_REPAID", label, 0)
 
 
 def deltas(p: Posting) -> tuple[object, ...]:
@@ -59,10 +61,10 @@ def codes(caught: pytest.ExceptionInfo[InvalidInput]) -> list[ErrorCode]:
 
 
 def return_points(
-    balance: Balance, lots: list[Lot], points: int, own: int | None, policy: ClawbackPolicy
+    b: Balance, lots: list[Lot], points: int, own: int | None, policy: Policy
 ) -> Posting:
     by_id = {item.id: item for item in lots}
-    return clawback(balance, by_id, points, order_lot=own, policy=policy, now=NOW, label="Returned")
+    return clawback(b, by_id, points, order_lot=own, policy=policy, now=NOW, label="Returned")
 
 
 def test_earn_without_window_is_spendable_at_once() -> None:
@@ -104,8 +106,7 @@ def test_earn_repays_debt_and_negative_balance_first(
     posting = earn(balance, 100, lines=BASE, activates_at=None, expires_at=None)
     assert (posting.available, posting.debt, posting.lifetime) == (available, debt, 100)
     assert posting.new_lot == NewLot(100, kept, ACTIVE, None, None)
-    repaid = (ExplanationLine("DEBT_REPAID", REPAID, debt),) if debt else ()
-    assert posting.lines == BASE + repaid
+    assert posting.lines == BASE + ((repaid(-debt),) if debt else ())
 
 
 def test_activate_moves_pending_points_to_available() -> None:
@@ -119,7 +120,7 @@ def test_activate_repays_debt_from_the_lot() -> None:
     posting = activate(Balance(pending=100, debt=30), lot(7, 100, status=PENDING))
     assert (posting.available, posting.pending, posting.debt) == (70, -100, -30)
     assert posting.takes == (LotTake(7, 30),)
-    assert posting.lines[1] == ExplanationLine("DEBT_REPAID", REPAID, -30)
+    assert posting.lines[1] == repaid(30)
     assert apply(Balance(pending=100, debt=30), posting) == Balance(available=70)
 
 
@@ -259,11 +260,7 @@ def test_adjust_up_is_a_new_lot_that_repays_debt_first() -> None:
     posting = adjust(Balance(debt=10), [], 25, reason="Goodwill", now=NOW, expires_at=day(90))
     assert deltas(posting) == (ADJUST, 25, 15, 0, -10, 25)
     assert posting.new_lot == NewLot(25, 15, ACTIVE, None, day(90))
-    manual, repaid = (
-        ExplanationLine("MANUAL", "Goodwill", 25),
-        ExplanationLine("DEBT_REPAID", REPAID, -10),
-    )
-    assert posting.lines == (manual, repaid)
+    assert posting.lines == (ExplanationLine("MANUAL", "Goodwill", 25), repaid(10))
 
 
 def test_adjust_down_spends_like_a_redemption() -> None:

@@ -1,0 +1,2 @@
+dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+request = function() return award_request() end

@@ -1,0 +1,177 @@
+"""`make bench`: the API under load next to its baselines, in one process tree, as ratios.
+
+Scenarios: (1) storefront awardPoints for orders, a fresh idempotency key per request, spread over
+all members; (2) member status `me { points { ... } }` with member tokens; (3) a 90/10 mix.
+Baselines: `pgbench -N` at the same client count, and a raw Starlette endpoint returning the same
+JSON as scenario 2 under the same uvicorn settings. After scenario 1 the ledger is audited: a
+fast wrong answer is a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from api.auth import Role, mint_token
+from api.embedded import services
+from api.migrations import upgrade
+from api.settings import AuthSettings
+from bench.load import Measurement, pgbench, wrk
+from bench.seed import PROGRAM_KEY, member_sample, seed
+from bench.servers import BIN, api_command, baseline_command, free_port, fresh_database, serving
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SECRET = "bench-secret-" + "x" * 52
+AUTH = AuthSettings(
+    algorithms=("HS256",),
+    issuer="loyalty-bench",
+    audience="loyalty-api",
+    leeway_seconds=30,
+    secret=SECRET,
+)
+TARGETS = {"award_vs_pgbench": 0.5, "award_p99_ms": 25.0, "status_vs_raw": 0.5}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--entries-per-member", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    with services(
+        RESULTS / ".data", os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    ) as urls:
+        report = run(urls.database_url, urls.redis_url, args)
+    print_report(report)
+    path = RESULTS / time.strftime("bench-%Y%m%d-%H%M%S.json")
+    path.write_text(json.dumps(report, indent=2, default=str))
+    print(f"\nwritten to {path}")
+    failed = report["errors"] or not report["audit_clean"]
+    return 1 if failed else 0
+
+
+def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, object]:
+    started = time.monotonic()
+    database_url = fresh_database(admin_url, "loyalty_bench")
+    upgrade(database_url)
+    asyncio.run(
+        seed(database_url, members=args.members, entries_per_member=args.entries_per_member)
+    )
+    seeded_s = time.monotonic() - started
+    tokens_file = RESULTS / "member-tokens.txt"
+    tokens_file.write_text(
+        "\n".join(
+            mint_token(
+                AUTH, role=Role.MEMBER, program_key=PROGRAM_KEY, subject=f"m{m}", ttl_seconds=7200
+            )
+            for m in member_sample(args.members, 2000)
+        )
+    )
+    lua_env = {
+        "BENCH_TOKENS": str(tokens_file),
+        "BENCH_MEMBERS": str(args.members),
+        "BENCH_STOREFRONT_TOKEN": mint_token(
+            AUTH,
+            role=Role.STOREFRONT,
+            program_key=PROGRAM_KEY,
+            subject="bench-shop",
+            ttl_seconds=7200,
+        ),
+    }
+    server_env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOYALTY_ENV": "production",
+        "LOYALTY_JWT_SECRET": SECRET,
+        "LOYALTY_JWT_ISSUER": AUTH.issuer,
+        "LOYALTY_JWT_AUDIENCE": AUTH.audience,
+        "LOYALTY_JOBS_INTERVAL_SECONDS": "0",
+        "LOYALTY_DATA_DIR": str(RESULTS / ".data"),
+    }
+    load = {"connections": args.connections, "threads": 2, "env": lua_env}
+    results: dict[str, Measurement] = {}
+    results["pgbench"] = pgbench(
+        fresh_database(admin_url, "pgbench_bench"),
+        seconds=args.seconds,
+        clients=args.connections,
+        threads=2,
+    )
+    raw_port, api_port = free_port(), free_port()
+    with serving(baseline_command(raw_port, args.workers), {}, raw_port, "/graphql") as raw:
+        wrk("warmup", raw, "status.lua", seconds=args.warmup, **load)  # type: ignore[arg-type]
+        results["raw_status"] = wrk(
+            "raw Starlette", raw, "status.lua", seconds=args.seconds, **load
+        )  # type: ignore[arg-type]
+    with serving(api_command(api_port, args.workers), server_env, api_port, "/readyz") as api:
+        wrk("warmup", api, "mixed.lua", seconds=args.warmup, **load)  # type: ignore[arg-type]
+        results["award"] = wrk("awardPoints", api, "award.lua", seconds=args.seconds, **load)  # type: ignore[arg-type]
+        audit = subprocess.run(
+            [str(BIN / "loyalty"), "audit", "--program", PROGRAM_KEY],
+            env={**os.environ, **server_env},
+            capture_output=True,
+            text=True,
+        )
+        results["status"] = wrk("member status", api, "status.lua", seconds=args.seconds, **load)  # type: ignore[arg-type]
+        results["mixed"] = wrk("90/10 mix", api, "mixed.lua", seconds=args.seconds, **load)  # type: ignore[arg-type]
+    return {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "settings": {**vars(args), "seed_seconds": round(seeded_s, 1)},
+        "results": {key: dataclasses.asdict(m) for key, m in results.items()},
+        "ratios": {
+            "award_vs_pgbench": results["award"].rps / results["pgbench"].rps,
+            "status_vs_raw": results["status"].rps / results["raw_status"].rps,
+            "mixed_vs_raw": results["mixed"].rps / results["raw_status"].rps,
+        },
+        "targets": TARGETS,
+        "errors": sum(m.errors for key, m in results.items() if key != "pgbench"),
+        "audit_clean": audit.returncode == 0,
+        "audit_output": audit.stdout.strip().splitlines()[-1:]
+        if audit.stdout
+        else audit.stderr[-500:],
+    }
+
+
+def print_report(report: dict[str, object]) -> None:
+    results: dict[str, dict[str, float]] = report["results"]  # type: ignore[assignment]
+    ratios: dict[str, float] = report["ratios"]  # type: ignore[assignment]
+    baseline = {"award": "pgbench", "status": "raw_status", "mixed": "raw_status"}
+    print(
+        f"{'scenario':<16}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  ratio to baseline"
+    )
+    for key, m in results.items():
+        ratio = (
+            f"{m['rps'] / results[baseline[key]]['rps']:.2f} x {results[baseline[key]]['name']}"
+            if key in baseline
+            else "(baseline)"
+        )
+        cells = "".join(
+            f"{v:>9.1f}" if not math.isnan(v) else f"{'-':>9}"
+            for v in (m["p50_ms"], m["p95_ms"], m["p99_ms"])
+        )
+        print(f"{m['name']:<16}{m['rps']:>10.0f}{cells}{m['errors']:>8}  {ratio}")
+    award = results["award"]
+    print(
+        f"\ntargets: awardPoints >= 0.50 x pgbench: {'met' if ratios['award_vs_pgbench'] >= 0.5 else 'NOT met'}"
+        f" ({ratios['award_vs_pgbench']:.2f}); awardPoints p99 <= 25 ms: {'met' if award['p99_ms'] <= 25 else 'NOT met'}"
+        f" ({award['p99_ms']:.1f}); status >= 0.50 x raw: {'met' if ratios['status_vs_raw'] >= 0.5 else 'NOT met'}"
+        f" ({ratios['status_vs_raw']:.2f})"
+    )
+    print(
+        f"audit after awardPoints: {'clean' if report['audit_clean'] else 'FAILED'} {report['audit_output']}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
