@@ -77,7 +77,7 @@ def wrk(
     ).stdout
     for line in output.splitlines():
         if line.startswith("BENCH_ERROR"):
-            print(f"{name}: {line[:300]}")  # noqa: T201
+            print(f"{name}: {line[:300]}")
     match = re.search(r"BENCH_JSON (\{.*\})", output)
     if match is None:
         raise RuntimeError(f"wrk printed no result:\n{output}")

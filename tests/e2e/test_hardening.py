@@ -200,4 +200,20 @@ async def test_deep_or_huge_documents_are_refused(
     gql: GraphQLClient, document: str, message: str
 ) -> None:
     body = await gql.post(document, bearer=ADMIN)
-    assert message in body["errors"][0]["message"].lower()
+    assert body["data"] is None
+    assert any(message in error["message"].lower() for error in body["errors"]), body
+
+
+async def test_depth_counts_through_fragments_and_survives_fragment_cycles(
+    gql: GraphQLClient,
+) -> None:
+    cyclic = "query { program { ...A } } fragment A on Program { key ...B } fragment B on Program { ...A }"
+    body = await gql.post(cyclic, bearer=ADMIN)
+    assert "cannot spread fragment" in body["errors"][0]["message"].lower()
+    aliased = (
+        "query { "
+        + " ".join(f"a{i}: program {{ ...F }}" for i in range(31))
+        + " } fragment F on Program { key }"
+    )
+    body = await gql.post(aliased, bearer=ADMIN)
+    assert body["errors"][0]["message"] == "31 aliases found. Allowed: 30"

@@ -274,7 +274,8 @@ def test_lifetime_never_negative_without_manual_deductions(scenario: Scenario) -
 @pytest.mark.xfail(
     strict=True,
     reason="domain bug: adjust(-N) lowers lifetime and a later clawback of the same order lowers "
-    "it again: earn 1; adjust -1; clawback 1 against that lot (CLAMP) -> lifetime -1",
+    "it again: earn 1; adjust -1; clawback 1 against that lot (CLAMP) -> lifetime -1, which the "
+    "points_balance CHECK lifetime_earned >= 0 then rejects as a database error",
 )
 @example(([CLAMP], [Earn(1, None, None), SpendAll(by_adjust=True), Clawback(1, 0, CLAMP)]))
 @given(scenarios())
