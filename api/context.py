@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +17,21 @@ from domain.members import MemberStatus
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members, programs
 from loyalty.models import Member
+from loyalty.points import reads
+from loyalty.points.models import PointsBalance
 from loyalty.programs import ProgramRef
 
 LoadFn = Callable[[list[Any]], Awaitable[list[Any]]]
+
+# Every request needs its program; programs change rarely. Each worker process keeps them this
+# long; the worker that changes one forgets it at once, others within PROGRAM_CACHE_SECONDS.
+PROGRAM_CACHE_SECONDS = 5.0
+_programs: dict[str, tuple[float, ProgramRef]] = {}
+
+
+def clear_program_cache() -> None:
+    """Forget every cached program (after a restore, or between tests that reuse keys)."""
+    _programs.clear()
 
 
 @dataclass
@@ -51,7 +64,10 @@ class Context:
         return await self._program
 
     def forget_program(self) -> None:
-        """After a mutation changed the program, later fields of the same request re-read it."""
+        """After a mutation changed the program, later fields (and this process's later
+        requests) re-read it."""
+        if self.principal is not None:
+            _programs.pop(self.principal.program_key, None)
         self._program = None
         self._me = None
 
@@ -96,12 +112,35 @@ class Context:
         return self._loaders[key]
 
     async def _load_program(self, principal: Principal) -> ProgramRef | None:
+        cached = _programs.get(principal.program_key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
         found = await programs.find_program(principal.program_key)
-        return programs.ref(found) if found else None
+        if found is None:
+            return None  # not cached: a program provisioned by another worker shows at once
+        program = programs.ref(found)
+        _programs[principal.program_key] = (now + PROGRAM_CACHE_SECONDS, program)
+        return program
 
     async def _load_me(self, principal: Principal) -> Member | None:
         program = await self.program()
         if principal.role is not Role.MEMBER or program is None:
             return None
-        member = await members.member_by_external_id(program.id, principal.subject)
-        return member if member is not None and member.status is not MemberStatus.ERASED else None
+        found = await members.member_with_balance(program.id, principal.subject)
+        if found is None or found[0].status is MemberStatus.ERASED:
+            return None
+        member, balance = found
+        self.balance_loader.prime(member.id, balance)
+        return member
+
+    @property
+    def balance_loader(self) -> DataLoader[int, PointsBalance | None]:
+        """Members' points balances by member id, batched."""
+
+        async def load(member_ids: list[int]) -> list[PointsBalance | None]:
+            found = await reads.balances(member_ids)
+            return [found.get(member_id) for member_id in member_ids]
+
+        loader: DataLoader[int, PointsBalance | None] = self.loader("points.balance", load)
+        return loader

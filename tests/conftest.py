@@ -24,6 +24,7 @@ import pytest
 from starlette.applications import Starlette
 
 from api.app import create_app
+from api.context import clear_program_cache
 from api.auth import Role, mint_token
 from api.database import connection_params
 from api.embedded import embedded_postgres, embedded_redis
@@ -142,6 +143,7 @@ async def db(app: Starlette, clock: FixedClock) -> None:
     from tortoise import connections
 
     clock.set(START)
+    clear_program_cache()
     connection = connections.get("default")
     rows = await connection.execute_query_dict(
         "SELECT tablename FROM pg_tables"

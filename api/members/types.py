@@ -12,7 +12,6 @@ from api.auth import Role
 from api.context import Context
 from api.enums import described_enum
 from api.errors import UserError
-from api.points.loaders import balance_loader
 from api.points.types import LedgerEntry, LedgerEntryConnection, PointsSummary
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
 from domain.members import MemberStatus
@@ -49,7 +48,7 @@ class Member(relay.Node):
         description="The member's points: spendable, pending, owed, and what expires soon."
     )
     async def points(self, info: strawberry.Info[Context, Any]) -> PointsSummary:
-        balance = await balance_loader(info.context).load(self.member_id)
+        balance = await info.context.balance_loader.load(self.member_id)
         program = await info.context.program()
         assert balance is not None  # every member has a balance row from enrollment
         assert program is not None

@@ -10,15 +10,6 @@ from strawberry.dataloader import DataLoader
 
 from api.context import Context
 from loyalty.points import reads
-from loyalty.points.models import PointsBalance
-
-
-def balance_loader(context: Context) -> DataLoader[int, PointsBalance | None]:
-    async def load(member_ids: list[int]) -> list[PointsBalance | None]:
-        found = await reads.balances(member_ids)
-        return [found.get(member_id) for member_id in member_ids]
-
-    return context.loader("points.balance", load)
 
 
 def expiring_loader(context: Context, days: int) -> DataLoader[int, list[reads.Expiring]]:
