@@ -84,7 +84,7 @@ def validate_return(return_id: str, amount: Decimal, currency: str, program_curr
     """A return names itself and a positive amount in the program's currency."""
     problems = ProblemCollector()
     check_money(problems, amount, currency, program_currency, amount_field="amount")
-    if amount == 0:  # negatives are already refused as money
+    if amount.is_finite() and amount == 0:  # negatives and NaN are already refused as money
         problems.add("amount", "A return must have a positive amount.", ErrorCode.INVALID_AMOUNT)
     if clean_text(return_id, max_length=REFERENCE_MAX) != return_id:
         problems.add(
@@ -126,7 +126,6 @@ def order_points(
     actually paid, times the tier multiplier; rounded once, with the difference shown."""
     base = order.total * config.earn_rate
     lines_value = sum((line.value for line in order.lines), Decimal(0))
-    paid_share = min(Decimal(1), order.total / lines_value) if lines_value else Decimal(0)
     parts: list[tuple[str, str, Decimal]] = [
         (
             "BASE",
@@ -137,7 +136,12 @@ def order_points(
     for line in order.lines:
         bonus = config.multiplier_for(line.sku, line.category)
         if bonus is not None and bonus.multiplier > 1:
-            extra = line.value * paid_share * config.earn_rate * (bonus.multiplier - 1)
+            # Scaled to what was paid when discounts make the lines exceed the total; divide
+            # last so no rounded quotient shifts a point.
+            paid = (
+                line.value * order.total / lines_value if order.total < lines_value else line.value
+            )
+            extra = paid * config.earn_rate * (bonus.multiplier - 1)
             what = f"SKU {bonus.sku}" if bonus.sku else f"category {bonus.category}"
             parts.append(
                 ("BONUS", f"x{bonus.multiplier} on {what} ({line.quantity} x {line.sku})", extra)

@@ -246,7 +246,7 @@ def clawback(
         available=-(rest - debt),
         pending=-from_pending,
         debt=debt,
-        lifetime=-points,
+        lifetime=-min(points, balance.lifetime),  # a correction may already have lowered it
         takes=takes,
         lines=lines,
     )
@@ -273,7 +273,9 @@ def adjust(
             Problem(("points",), "An adjustment must change the balance.", ErrorCode.INVALID_AMOUNT)
         )
     spend = redeem(balance, lots, -points, now)
-    return replace(spend, kind=EntryKind.ADJUST, lifetime=points, lines=line)
+    return replace(
+        spend, kind=EntryKind.ADJUST, lifetime=-min(-points, balance.lifetime), lines=line
+    )
 
 
 def to_balance_lot(balance: Balance, to_balance: int) -> int:

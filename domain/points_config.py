@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from domain.validation import ErrorCode, ProblemCollector
 
 MAX_PENDING_DAYS = 365
+MAX_EXPIRY_DAYS = 3650  # ten years; beyond that choose NEVER
+MAX_EXPIRY_MONTHS = 120
 MAX_MULTIPLIER = Decimal(100)
 MAX_RATE = Decimal(10_000)
 
@@ -111,7 +113,7 @@ class PointsConfig:
 def validate_points_config(config: PointsConfig) -> PointsConfig:
     """Check a configuration as a whole; raises InvalidInput listing every problem."""
     problems = ProblemCollector()
-    if not Decimal(0) <= config.earn_rate <= MAX_RATE:
+    if not (config.earn_rate.is_finite() and Decimal(0) <= config.earn_rate <= MAX_RATE):
         problems.add(
             "earnRate",
             f"earnRate must be between 0 and {MAX_RATE}.",
@@ -124,7 +126,7 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
                 "Each bonus names exactly one of sku or category.",
                 ErrorCode.INVALID_POINTS_CONFIG,
             )
-        if not Decimal(1) <= bonus.multiplier <= MAX_MULTIPLIER:
+        if not (bonus.multiplier.is_finite() and Decimal(1) <= bonus.multiplier <= MAX_MULTIPLIER):
             problems.add(
                 "bonuses",
                 f"Bonus multipliers must be between 1 and {MAX_MULTIPLIER}.",
@@ -148,10 +150,11 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
             ErrorCode.INVALID_POINTS_CONFIG,
         )
     expiry = config.expiry
-    if expiry.mode is not ExpiryMode.NEVER and expiry.amount <= 0:
+    longest = MAX_EXPIRY_MONTHS if expiry.mode is ExpiryMode.AFTER_MONTHS else MAX_EXPIRY_DAYS
+    if expiry.mode is not ExpiryMode.NEVER and not 0 < expiry.amount <= longest:
         problems.add(
             "expiry",
-            "Expiry needs a positive amount of days or months.",
+            f"Expiry needs 1 to {longest} {'months' if longest == MAX_EXPIRY_MONTHS else 'days'}.",
             ErrorCode.INVALID_POINTS_CONFIG,
         )
     shortest_days = expiry.amount * (28 if expiry.mode is ExpiryMode.AFTER_MONTHS else 1)

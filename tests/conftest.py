@@ -24,8 +24,8 @@ import pytest
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.context import clear_program_cache
 from api.auth import Role, mint_token
+from api.context import clear_program_cache
 from api.database import connection_params
 from api.embedded import embedded_postgres, embedded_redis
 from api.migrations import upgrade

@@ -139,12 +139,6 @@ def exact_points(o: Order, config: PointsConfig, tier: Decimal) -> int:  # in ex
     return {DOWN: math.floor(exact), UP: math.ceil(exact)}.get(config.rounding, half_up)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain bug: paid_share = total / lines_value is rounded to 28 digits before it is "
-    "multiplied back, so an exact whole number of points can land just below it: EUR 5.00 paid "
-    "for 1 x A at 19.00, bonus x2 on A, DOWN -> 9 points (BASE 5, BONUS 5, ROUNDING -1), exact 10",
-)
 @example(order("5.00", line("A", 1, "19.00")), PointsConfig(bonuses=(Bonus(D(2), sku="A"),)), D(1))
 @given(orders, configs, tiers)
 @settings(max_examples=100, deadline=None, database=None)
@@ -287,12 +281,6 @@ def test_validate_return_refusals(return_id: str, amount: str, field: str, code:
     assert problems(caught) == [((field,), code)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ArithmeticError,
-    reason="domain bug: validate_return tests `amount == 0` after the money check; a signalling "
-    "NaN (GraphQL Decimal 'sNaN') raises decimal.InvalidOperation, not INVALID_AMOUNT",
-)
 def test_validate_return_refuses_signalling_nan() -> None:
     with pytest.raises(InvalidInput):
         validate_return("r-1", D("sNaN"), "EUR", "EUR")

@@ -196,7 +196,7 @@ def test_expire_refuses_a_lot_not_due(item: Lot) -> None:
 
 def test_clawback_takes_pending_points_of_the_order_first() -> None:
     lots = [lot(1, 100, status=PENDING), lot(2, 50)]
-    posting = return_points(Balance(available=50, pending=100), lots, 30, 1, DENY)
+    posting = return_points(Balance(available=50, pending=100, lifetime=150), lots, 30, 1, DENY)
     assert deltas(posting) == (REVERSE, -30, 0, -30, 0, -30)
     assert posting.takes == (LotTake(1, 30),)
     assert posting.lines == (ExplanationLine("RETURN", "Returned", -30),)
@@ -204,7 +204,7 @@ def test_clawback_takes_pending_points_of_the_order_first() -> None:
 
 def test_clawback_beyond_pending_takes_the_rest_from_available() -> None:
     lots = [lot(1, 20, status=PENDING), lot(2, 50)]
-    posting = return_points(Balance(available=50, pending=20), lots, 50, 1, DENY)
+    posting = return_points(Balance(available=50, pending=20, lifetime=70), lots, 50, 1, DENY)
     assert deltas(posting) == (REVERSE, -50, -30, -20, 0, -50)
     assert posting.takes == (LotTake(1, 20), LotTake(2, 30))
 
@@ -265,7 +265,9 @@ def test_adjust_up_is_a_new_lot_that_repays_debt_first() -> None:
 
 def test_adjust_down_spends_like_a_redemption() -> None:
     lots = [lot(1, 100), lot(2, 5, expires=5)]
-    posting = adjust(Balance(available=105), lots, -8, reason="Typo", now=NOW, expires_at=None)
+    posting = adjust(
+        Balance(available=105, lifetime=105), lots, -8, reason="Typo", now=NOW, expires_at=None
+    )
     assert deltas(posting) == (ADJUST, -8, -8, 0, 0, -8)
     assert posting.takes == (LotTake(2, 5), LotTake(1, 3))
     assert (posting.lines, posting.new_lot) == ((ExplanationLine("MANUAL", "Typo", -8),), None)
@@ -295,3 +297,13 @@ def test_only_points_above_zero_are_backed_by_a_lot(
 def test_apply_adds_every_delta() -> None:
     posting = Posting(EntryKind.ADJUST, 0, available=1, pending=2, debt=3, lifetime=4)
     assert apply(Balance(10, 20, 30, 40), posting) == Balance(11, 22, 33, 44)
+
+
+def test_lifetime_never_drops_below_zero_after_a_deduction_then_a_return() -> None:
+    # Earned 1, deducted by an admin, then the order is returned: lifetime stays at 0.
+    deducted = adjust(
+        Balance(available=1, lifetime=1), [lot(1, 1)], -1, reason="Fix", now=NOW, expires_at=None
+    )
+    assert deducted.lifetime == -1
+    returned = return_points(Balance(available=0, lifetime=0), [], 1, 1, CLAMP)
+    assert (returned.points, returned.lifetime, returned.debt) == (-1, 0, 1)
