@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -23,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 # Claims PyJWT itself must find; role and program are checked here after decoding.
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+VERIFIED_CACHE_SIZE = 10_000
+VERIFIED_TTL_SECONDS = 300.0
 # Subjects are client ids or member externalIds: one printable line, bounded.
 SUBJECT_MAX = 200
 
@@ -72,6 +76,7 @@ class TokenVerifier:
         self._secret: str | None = None  # set only for HS*, so a PEM can never become a secret
         self._jwks: dict[str, jwt.PyJWK] = {}
         self._jwks_client: jwt.PyJWKClient | None = None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         if settings.algorithms[0].startswith("HS"):
             if not settings.secret:
                 raise SettingsError("LOYALTY_JWT_SECRET is required for HS* algorithms")
@@ -95,10 +100,29 @@ class TokenVerifier:
             raise SettingsError("RS*/ES* need LOYALTY_JWT_JWKS_FILE or LOYALTY_JWT_JWKS_URL")
 
     async def verify(self, token: str) -> Principal:
-        """Verify a token; a JWKS URL may need a blocking fetch, so that runs off the event loop."""
+        """Verify a token; a JWKS URL may need a blocking fetch, so that runs off the event loop.
+
+        Clients send the same token for many requests, and verifying costs more than a database
+        read here, so a verified token is remembered by its exact text until it expires (at most
+        VERIFIED_TTL_SECONDS, the JWKS cache's own lifetime, so a revoked key stops working as
+        soon as it would have anyway)."""
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None and now < cached[1]:
+            self._verified.move_to_end(token)
+            return cached[0]
         if self._jwks_client is not None:
-            return await asyncio.to_thread(self.verify_sync, token)
-        return self.verify_sync(token)
+            principal = await asyncio.to_thread(self.verify_sync, token)
+        else:
+            principal = self.verify_sync(token)
+        expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+        self._verified[token] = (
+            principal,
+            min(float(expires) + self._settings.leeway_seconds, now + VERIFIED_TTL_SECONDS),
+        )
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
 
     def verify_sync(self, token: str) -> Principal:
         """Verify a token, blocking on the JWKS URL if one is configured and its cache is stale."""

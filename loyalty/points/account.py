@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.ledger import Balance, EntryKind, Lot, LotStatus, Posting, activate, apply, expire
 from domain.members import MemberStatus
 from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty.points.models import PointsEntry
 
 SYSTEM_ACTOR = "system"
 
@@ -55,6 +56,7 @@ class Posted:
     entry_id: int
     kind: EntryKind
     lot_id: int | None
+    entry: PointsEntry
 
 
 @dataclass
@@ -85,31 +87,32 @@ class Account:
     ) -> Posted:
         """Write one entry and its lot changes; keeps the in-memory balance and lots in step."""
         after = apply(self.balance, posting)
-        explanation = json.dumps({"lines": [asdict(line) for line in posting.lines]})
-        [row] = await self.connection.execute_query_dict(
-            _INSERT_ENTRY,
-            [
-                self.program_id,
-                self.member_id,
-                posting.kind.value,
-                posting.points,
-                posting.available,
-                posting.pending,
-                posting.debt,
-                posting.lifetime,
-                after.available,
-                after.pending,
-                after.debt,
-                after.lifetime,
-                reason_code,
-                reason[:500],
-                source_ref,
-                self.actor,
-                self.idempotency_key,
-                explanation,
-                self.now,
-            ],
-        )
+        values: dict[str, Any] = {
+            "program_id": self.program_id,
+            "member_id": self.member_id,
+            "kind": posting.kind,
+            "points": posting.points,
+            "available_delta": posting.available,
+            "pending_delta": posting.pending,
+            "debt_delta": posting.debt,
+            "lifetime_delta": posting.lifetime,
+            "available_after": after.available,
+            "pending_after": after.pending,
+            "debt_after": after.debt,
+            "lifetime_after": after.lifetime,
+            "reason_code": reason_code,
+            "reason": reason[:500],
+            "source_ref": source_ref,
+            "actor": self.actor,
+            "idempotency_key": self.idempotency_key,
+            "explanation": {"lines": [asdict(line) for line in posting.lines]},
+            "created_at": self.now,
+        }
+        row_values = [
+            json.dumps(v) if k == "explanation" else v.value if k == "kind" else v
+            for k, v in values.items()
+        ]
+        [row] = await self.connection.execute_query_dict(_INSERT_ENTRY, row_values)
         entry_id: int = row["id"]
         for take in posting.takes:
             if not await self.connection.execute_query_dict(_TAKE, [take.lot_id, take.points]):
@@ -122,7 +125,9 @@ class Account:
             self.lots[lot.id] = Lot(
                 lot.id, lot.remaining, LotStatus.ACTIVE, lot.activates_at, lot.expires_at
             )
-        posted = Posted(entry_id, posting.kind, await self._add_lot(posting, entry_id))
+        # The entry as written, without reading it back.
+        entry = PointsEntry._init_from_db(id=entry_id, **values)
+        posted = Posted(entry_id, posting.kind, await self._add_lot(posting, entry_id), entry)
         self.balance = after
         self.posted.append(posted)
         return posted

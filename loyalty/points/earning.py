@@ -26,11 +26,12 @@ _EARNED_IN_PERIOD = """
 SELECT COALESCE(SUM(points), 0) AS earned FROM points_entry
 WHERE member_id = $1 AND kind = 'EARN' AND reason_code IN ('ORDER', 'EVENT') AND created_at >= $2
 """
-_ORDER_SEEN = "SELECT 1 FROM points_order WHERE program_id = $1 AND order_id = $2"
 _RECORD_ORDER = """
 INSERT INTO points_order (program_id, member_id, order_id, total, currency, points_earned,
   returned_total, points_reversed, entry_id, lot_id, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9)
+ON CONFLICT (program_id, order_id) DO NOTHING
+RETURNING id
 """
 _EVENT_SEEN = (
     "SELECT 1 FROM points_event_award WHERE member_id = $1 AND event = $2 AND reference = $3"
@@ -50,16 +51,6 @@ async def award_order(
 
     async def work(account: Account) -> list[int]:
         account.require_active()
-        if await account.connection.execute_query_dict(
-            _ORDER_SEEN, [account.program_id, order.order_id]
-        ):
-            raise InvalidInput(
-                Problem(
-                    ("source", "order", "orderId"),
-                    f"Order {order.order_id!r} already earned points.",
-                    ErrorCode.ALREADY_AWARDED,
-                )
-            )
         computation = await _within_cap(account, order_points(order, config), write)
         posted = await account.post(
             _earning(account, computation, write, returnable=True),
@@ -67,7 +58,7 @@ async def award_order(
             reason=f"Order {order.order_id}",
             source_ref=f"order:{order.order_id}",
         )
-        await account.connection.execute_query_dict(
+        recorded = await account.connection.execute_query_dict(
             _RECORD_ORDER,
             [
                 account.program_id,
@@ -81,6 +72,16 @@ async def award_order(
                 account.now,
             ],
         )
+        if not recorded:
+            # The order earned before (maybe a moment ago, under another key): this whole
+            # transaction, entry included, rolls back.
+            raise InvalidInput(
+                Problem(
+                    ("source", "order", "orderId"),
+                    f"Order {order.order_id!r} already earned points.",
+                    ErrorCode.ALREADY_AWARDED,
+                )
+            )
         return [posted.entry_id]
 
     return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)

@@ -66,6 +66,7 @@ async def _attempt(
     write: WriteRequest, digest: str, *, clock: Clock, member: Locate, work: Work
 ) -> PointsResult:
     now = clock.now()
+    written: dict[int, PointsEntry] = {}
     async with in_transaction() as connection:
         replay = await idempotency.claim(
             connection,
@@ -89,6 +90,7 @@ async def _attempt(
             )
             await account.settle_due()
             entry_ids = await work(account)
+            written = {posted.entry_id: posted.entry for posted in account.posted}
             await idempotency.remember(
                 connection,
                 program_id=write.program.id,
@@ -96,8 +98,12 @@ async def _attempt(
                 key=write.idempotency_key,
                 result={"entries": entry_ids},
             )
-    entries = await PointsEntry.filter(id__in=entry_ids).order_by("id") if entry_ids else []
-    return PointsResult(entries, replayed=replay is not None)
+    # Entries this call wrote are known as written; only earlier ones (a replay, a repeated
+    # return) are read back.
+    missing = [entry_id for entry_id in entry_ids if entry_id not in written]
+    if missing:
+        written.update({entry.id: entry for entry in await PointsEntry.filter(id__in=missing)})
+    return PointsResult([written[entry_id] for entry_id in entry_ids], replayed=replay is not None)
 
 
 def by_external_id(external_id: str) -> Locate:
