@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint typecheck contracts pytest schema bench clean
+.PHONY: install serve test lint typecheck contracts pytest schema bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,7 @@ clean:
 ## Performance against same-machine baselines (not part of `make test`); see bench/run.py.
 bench: install
 	$(BIN)/python -m bench.run
+
+## The scale run: 10k members, then 1M members with 10M ledger entries, p99 compared.
+bench-scale: install
+	$(BIN)/python -m bench.run --scale 1000000

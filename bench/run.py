@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from api.auth import Role, mint_token
 from api.embedded import services
@@ -48,18 +49,38 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="MEMBERS",
+        help="after the normal run, repeat with this many members and compare p99 (target <= 1.2x)",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    with services(
-        RESULTS / ".data", os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-    ) as urls:
-        report = run(urls.database_url, urls.redis_url, args)
-    print_report(report)
+    reports = []
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    with services(RESULTS / ".data", database_url, redis_url) as urls:
+        for members in [args.members] + ([args.scale] if args.scale else []):
+            size = argparse.Namespace(**{**vars(args), "members": members})
+            report = run(urls.database_url, urls.redis_url, size)
+            entries = members * args.entries_per_member
+            print(f"\n== {members:,} members, {entries:,} ledger entries")
+            print_report(report)
+            reports.append(report)
+    if len(reports) == 2:
+        print_scale(reports[0], reports[1])
     path = RESULTS / time.strftime("bench-%Y%m%d-%H%M%S.json")
-    path.write_text(json.dumps(report, indent=2, default=str))
+    path.write_text(json.dumps(reports, indent=2, default=str))
     print(f"\nwritten to {path}")
-    failed = report["errors"] or not report["audit_clean"]
+    failed = any(r["errors"] or not r["audit_clean"] for r in reports)
     return 1 if failed else 0
+
+
+def print_scale(small: dict[str, Any], large: dict[str, Any]) -> None:
+    print("\nscale: p99 at the large size / p99 at the small size (target <= 1.20)")
+    for key in ("award", "status"):
+        before, after = small["results"][key]["p99_ms"], large["results"][key]["p99_ms"]
+        print(f"  {key:<8} {before:8.1f} ms -> {after:8.1f} ms  = {after / before:.2f}x")
 
 
 def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, object]:
@@ -110,21 +131,21 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
     )
     raw_port, api_port = free_port(), free_port()
     with serving(baseline_command(raw_port, args.workers), {}, raw_port, "/graphql") as raw:
-        wrk("warmup", raw, "status.lua", seconds=args.warmup, **load)  # type: ignore[arg-type]
+        wrk("warmup", raw, "status.lua", seconds=args.warmup, **load)
         results["raw_status"] = wrk(
             "raw Starlette", raw, "status.lua", seconds=args.seconds, **load
-        )  # type: ignore[arg-type]
+        )
     with serving(api_command(api_port, args.workers), server_env, api_port, "/readyz") as api:
-        wrk("warmup", api, "mixed.lua", seconds=args.warmup, **load)  # type: ignore[arg-type]
-        results["award"] = wrk("awardPoints", api, "award.lua", seconds=args.seconds, **load)  # type: ignore[arg-type]
+        wrk("warmup", api, "mixed.lua", seconds=args.warmup, **load)
+        results["award"] = wrk("awardPoints", api, "award.lua", seconds=args.seconds, **load)
         audit = subprocess.run(
             [str(BIN / "loyalty"), "audit", "--program", PROGRAM_KEY],
             env={**os.environ, **server_env},
             capture_output=True,
             text=True,
         )
-        results["status"] = wrk("member status", api, "status.lua", seconds=args.seconds, **load)  # type: ignore[arg-type]
-        results["mixed"] = wrk("90/10 mix", api, "mixed.lua", seconds=args.seconds, **load)  # type: ignore[arg-type]
+        results["status"] = wrk("member status", api, "status.lua", seconds=args.seconds, **load)
+        results["mixed"] = wrk("90/10 mix", api, "mixed.lua", seconds=args.seconds, **load)
     return {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "settings": {**vars(args), "seed_seconds": round(seeded_s, 1)},

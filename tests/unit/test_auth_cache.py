@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 import api.auth
@@ -30,8 +32,8 @@ async def test_a_token_is_verified_once_then_remembered_until_its_entry_expires(
     assert await verifier.verify(token) == first
     assert len(calls) == 1
 
-    real_time = api.auth.time.time
-    monkeypatch.setattr(api.auth.time, "time", lambda: real_time() + 61 + settings().leeway_seconds)
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 61 + settings().leeway_seconds)
     # Past the entry's expiry the token is verified in full again (PyJWT then judges `exp` by
     # the real clock, which this test does not move).
     await verifier.verify(token)
