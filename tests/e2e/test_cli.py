@@ -106,9 +106,29 @@ def test_serve_runs_the_quick_tour(
             'mutation { enrollMember(input: {externalId: "cust-42", email: "ada@example.com", displayName: "Ada"}) { created member { id } userErrors { code } } }',
             "web-shop",
         )
-        me = ask("member", "{ me { id displayName status } }", "cust-42")
+        award = 'mutation { awardPoints(input: {idempotencyKey: "order-1001", externalId: "cust-42", source: {order: {orderId: "1001", total: "42.50", currency: "EUR"}}}) { entry { points } replayed userErrors { code } } }'
+        awarded = ask("storefront", award, "web-shop")
+        retried = ask("storefront", award, "web-shop")
+        assert awarded["data"] == {
+            "awardPoints": {"entry": {"points": 42}, "replayed": False, "userErrors": []}
+        }
+        assert retried["data"] == {
+            "awardPoints": {"entry": {"points": 42}, "replayed": True, "userErrors": []}
+        }
+        me = ask(
+            "member",
+            "{ me { id displayName status points { available lifetimeEarned } } }",
+            "cust-42",
+        )
         member_id = enrolled["data"]["enrollMember"]["member"]["id"]  # type: ignore[index]
-        assert me["data"] == {"me": {"id": member_id, "displayName": "Ada", "status": "ACTIVE"}}
+        assert me["data"] == {
+            "me": {
+                "id": member_id,
+                "displayName": "Ada",
+                "status": "ACTIVE",
+                "points": {"available": 42, "lifetimeEarned": 42},
+            }
+        }
     finally:
         server.send_signal(signal.SIGINT)
         _, stderr = server.communicate(timeout=30)
