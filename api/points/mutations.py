@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -26,6 +27,7 @@ from api.points.types import (
     RedeemPointsPayload,
     ReverseOrderPayload,
 )
+from domain.clock import Clock
 from domain.earning import Order, OrderLine
 from domain.validation import InvalidInput
 from loyalty.points import earning, returns, spending
@@ -45,44 +47,38 @@ class PointsMutations:
         info: strawberry.Info[Context, Any],
         input: Annotated[AwardPointsInput, strawberry.argument(description=INPUT)],
     ) -> AwardPointsPayload:
-        clock, source = info.context.clock, input.source
-        try:
-            write = await _write(info, "awardPoints", input)
+        source = input.source
+
+        async def award(write: WriteRequest, clock: Clock) -> PointsResult:
             if source.order:
-                order = Order(
-                    source.order.order_id,
-                    source.order.total,
-                    source.order.currency,
-                    tuple(
-                        OrderLine(li.sku, li.category, li.quantity, li.unit_price)
-                        for li in source.order.lines
-                    ),
+                lines = tuple(
+                    OrderLine(li.sku, li.category, li.quantity, li.unit_price)
+                    for li in source.order.lines
                 )
-                result = await earning.award_order(
+                order = Order(
+                    source.order.order_id, source.order.total, source.order.currency, lines
+                )
+                return await earning.award_order(
                     write, external_id=input.external_id, order=order, clock=clock
                 )
-            elif source.event:
-                result = await earning.award_event(
+            if source.event:
+                return await earning.award_event(
                     write,
                     external_id=input.external_id,
                     event=source.event.name,
                     reference=source.event.reference,
                     clock=clock,
                 )
-            else:
-                assert source.manual
-                result = await earning.award_manual(
-                    write,
-                    external_id=input.external_id,
-                    points=source.manual.points,
-                    reason=source.manual.reason,
-                    clock=clock,
-                )
-        except InvalidInput as refused:
-            return AwardPointsPayload(
-                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
+            assert source.manual  # @oneOf guarantees exactly one source
+            return await earning.award_manual(
+                write,
+                external_id=input.external_id,
+                points=source.manual.points,
+                reason=source.manual.reason,
+                clock=clock,
             )
-        return _payload(AwardPointsPayload, result)
+
+        return await _respond(AwardPointsPayload, info, "awardPoints", input, award)
 
     @strawberry.mutation(
         description="Spend a member's points, soonest-expiring first. Never below zero.",
@@ -93,19 +89,19 @@ class PointsMutations:
         info: strawberry.Info[Context, Any],
         input: Annotated[RedeemPointsInput, strawberry.argument(description=INPUT)],
     ) -> RedeemPointsPayload:
-        try:
-            result = await spending.redeem_points(
-                await _write(info, "redeemPoints", input),
+        return await _respond(
+            RedeemPointsPayload,
+            info,
+            "redeemPoints",
+            input,
+            lambda write, clock: spending.redeem_points(
+                write,
                 external_id=input.external_id,
                 points=input.points,
                 reason=input.reason,
-                clock=info.context.clock,
-            )
-        except InvalidInput as refused:
-            return RedeemPointsPayload(
-                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
-            )
-        return _payload(RedeemPointsPayload, result)
+                clock=clock,
+            ),
+        )
 
     @strawberry.mutation(
         description="Take back points for a full or partial return, in proportion to the value returned.",
@@ -116,20 +112,20 @@ class PointsMutations:
         info: strawberry.Info[Context, Any],
         input: Annotated[ReverseOrderInput, strawberry.argument(description=INPUT)],
     ) -> ReverseOrderPayload:
-        try:
-            result = await returns.reverse_order(
-                await _write(info, "reverseOrder", input),
+        return await _respond(
+            ReverseOrderPayload,
+            info,
+            "reverseOrder",
+            input,
+            lambda write, clock: returns.reverse_order(
+                write,
                 order_id=input.order_id,
                 return_id=input.return_id,
                 amount=input.amount,
                 currency=input.currency,
-                clock=info.context.clock,
-            )
-        except InvalidInput as refused:
-            return ReverseOrderPayload(
-                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
-            )
-        return _payload(ReverseOrderPayload, result)
+                clock=clock,
+            ),
+        )
 
     @strawberry.mutation(
         description="Correct a member's points by hand, with a mandatory reason.",
@@ -140,19 +136,34 @@ class PointsMutations:
         info: strawberry.Info[Context, Any],
         input: Annotated[AdjustPointsInput, strawberry.argument(description=INPUT)],
     ) -> AdjustPointsPayload:
-        try:
-            result = await spending.adjust_points(
-                await _write(info, "adjustPoints", input),
+        return await _respond(
+            AdjustPointsPayload,
+            info,
+            "adjustPoints",
+            input,
+            lambda write, clock: spending.adjust_points(
+                write,
                 external_id=input.external_id,
                 points=input.points,
                 reason=input.reason,
-                clock=info.context.clock,
-            )
-        except InvalidInput as refused:
-            return AdjustPointsPayload(
-                entry=None, balance=None, replayed=False, user_errors=user_errors(refused)
-            )
-        return _payload(AdjustPointsPayload, result)
+                clock=clock,
+            ),
+        )
+
+
+async def _respond(
+    payload: type[P],
+    info: strawberry.Info[Context, Any],
+    operation: str,
+    input: Any,
+    service: Callable[[WriteRequest, Clock], Awaitable[PointsResult]],
+) -> P:
+    """Call one points service for this input; its refusal becomes the payload's userErrors."""
+    try:
+        result = await service(await _write(info, operation, input), info.context.clock)
+    except InvalidInput as refused:
+        return payload(entry=None, balance=None, replayed=False, user_errors=user_errors(refused))
+    return _payload(payload, result)
 
 
 async def _write(info: strawberry.Info[Context, Any], operation: str, input: Any) -> WriteRequest:
