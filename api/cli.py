@@ -141,9 +141,10 @@ async def _run_jobs() -> int:
 
     report = await run_due(SystemClock())
     print(  # noqa: T201
-        f"settled {report.members} member(s): {report.activated} activation(s), {report.expired} expiry(ies)"
+        f"settled {report.members} member(s): {report.activated} activation(s), "
+        f"{report.expired} expiry(ies); {report.failed} member(s) could not be settled"
     )
-    return 0
+    return 1 if report.failed else 0
 
 
 def _token(settings: Settings, role: str, program: str, subject: str | None, ttl: int) -> int:

@@ -212,8 +212,7 @@ def _rounded(parts: list[tuple[str, str, Decimal]], rounding: Rounding) -> Compu
     exact = sum((value for _, _, value in parts), Decimal(0))
     total = round_points(exact, rounding)
     lines = [
-        ExplanationLine(code, label, round_points(value, rounding))
-        for code, label, value in parts
+        ExplanationLine(code, label, round_points(value, rounding)) for code, label, value in parts
     ]
     difference = total - sum(line.points for line in lines)
     if difference:

@@ -60,6 +60,7 @@ class Lot:
     status: LotStatus
     activates_at: datetime | None
     expires_at: datetime | None
+    expired: int = 0  # points of this lot lost to expiry and not yet written off by a return
 
     def spendable_at(self, now: datetime) -> bool:
         return (
@@ -73,6 +74,7 @@ class Lot:
 class LotTake:
     lot_id: int
     points: int
+    expires: bool = False  # the points leave by expiry: the lot remembers them as expired
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +97,31 @@ class Posting:
     debt: int = 0
     lifetime: int = 0
     takes: tuple[LotTake, ...] = ()
+    write_offs: tuple[LotTake, ...] = ()  # expired points a return accounts for (lot.expired -= n)
     new_lot: NewLot | None = None
     activates_lot: int | None = None
     lines: tuple[ExplanationLine, ...] = ()
 
 
+# GraphQL's Int is 32 bits: no balance may leave what every client can read.
+MAX_POINTS = 2**31 - 1
+
+
 def apply(balance: Balance, posting: Posting) -> Balance:
-    return Balance(
+    """The balance after a posting; refused if any figure would leave +-MAX_POINTS."""
+    after = Balance(
         available=balance.available + posting.available,
         pending=balance.pending + posting.pending,
         debt=balance.debt + posting.debt,
         lifetime=balance.lifetime + posting.lifetime,
     )
+    if any(
+        abs(v) > MAX_POINTS for v in (after.available, after.pending, after.debt, after.lifetime)
+    ):
+        raise InvalidInput(
+            Problem((), f"A balance cannot exceed {MAX_POINTS} points.", ErrorCode.INVALID_AMOUNT)
+        )
+    return after
 
 
 def spending_order(lots: Iterable[Lot], now: datetime) -> list[Lot]:
@@ -197,7 +212,7 @@ def expire(lot: Lot, now: datetime) -> Posting:
         EntryKind.EXPIRE,
         -lot.remaining,
         available=-lot.remaining,
-        takes=(LotTake(lot.id, lot.remaining),),
+        takes=(LotTake(lot.id, lot.remaining, expires=True),),
         lines=(ExplanationLine("EXPIRED", "Points reached their expiry date", -lot.remaining),),
     )
 
@@ -212,17 +227,21 @@ def clawback(
     now: datetime,
     label: str,
 ) -> Posting:
-    """Take back points a returned order earned: from its still-pending points first, then from
-    the spendable balance (its own lot first), and what was already spent per `policy`."""
+    """Take back points a returned order earned: its still-pending points first, then what is left
+    of its own lot, then its points that already expired (written off: expiry took them once
+    already), and only then the member's other points; what was spent follows `policy`."""
     _require_positive(points)
     own = lots.get(order_lot) if order_lot is not None else None
     from_pending = min(points, own.remaining) if own and own.status is LotStatus.PENDING else 0
     rest = points - from_pending
-    spendable = spending_order(lots.values(), now)
-    if own is not None and own in spendable:
-        spendable.remove(own)
-        spendable.insert(0, own)
-    takes, covered = _take(spendable, min(rest, max(balance.available, 0)))
+    room = max(balance.available, 0)
+    own_spendable = [own] if own is not None and own.spendable_at(now) else []
+    own_takes, from_own = _take(own_spendable, min(rest, room))
+    rest -= from_own
+    written_off = min(rest, own.expired) if own is not None else 0
+    rest -= written_off
+    others = [lot for lot in spending_order(lots.values(), now) if own is None or lot.id != own.id]
+    other_takes, covered = _take(others, min(rest, room - from_own))
     shortfall = rest - covered
     if shortfall and policy is ClawbackPolicy.DENY:
         raise InvalidInput(
@@ -233,23 +252,34 @@ def clawback(
             )
         )
     debt = shortfall if policy is ClawbackPolicy.CLAMP_AND_RECORD_DEBT else 0
-    if from_pending:
-        takes = (LotTake(own.id, from_pending), *takes)  # type: ignore[union-attr]
-    lines: tuple[ExplanationLine, ...] = (
-        (ExplanationLine("RETURN", label, -(points - debt)),) if points > debt else ()
-    )
-    if debt:
-        lines += (ExplanationLine("DEBT", "Already spent: owed from future points", -debt),)
+    from_balance = from_own + covered + (shortfall - debt)
+    pending_take = (LotTake(own.id, from_pending),) if own is not None and from_pending else ()
     return Posting(
         EntryKind.REVERSE,
         -points,
-        available=-(rest - debt),
+        available=-from_balance,
         pending=-from_pending,
         debt=debt,
         lifetime=-min(points, balance.lifetime),  # a correction may already have lowered it
-        takes=takes,
-        lines=lines,
+        takes=pending_take + own_takes + other_takes,
+        write_offs=(LotTake(own.id, written_off),) if own is not None and written_off else (),
+        lines=_return_lines(label, from_pending + from_balance, written_off, debt),
     )
+
+
+def _return_lines(
+    label: str, taken: int, written_off: int, debt: int
+) -> tuple[ExplanationLine, ...]:
+    lines = [ExplanationLine("RETURN", label, -taken)] if taken else []
+    if written_off:
+        lines.append(
+            ExplanationLine(
+                "EXPIRED_BEFORE_RETURN", "Had already expired: nothing more taken", -written_off
+            )
+        )
+    if debt:
+        lines.append(ExplanationLine("DEBT", "Already spent: owed from future points", -debt))
+    return tuple(lines)
 
 
 def adjust(

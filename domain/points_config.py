@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo
 from domain.validation import ErrorCode, ProblemCollector
 
 MAX_PENDING_DAYS = 365
+EVENT_NAME_MAX = 64
+MAX_EVENT_POINTS = 10_000_000
 MAX_EXPIRY_DAYS = 3650  # ten years; beyond that choose NEVER
 MAX_EXPIRY_MONTHS = 120
 MAX_MULTIPLIER = Decimal(100)
@@ -133,10 +136,11 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
                 ErrorCode.INVALID_POINTS_CONFIG,
             )
     for name, points in config.events.items():
-        if not name or not name.replace("_", "").isalnum() or not name.islower() or points <= 0:
+        snake = re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name) is not None
+        if not snake or len(name) > EVENT_NAME_MAX or not 0 < points <= MAX_EVENT_POINTS:
             problems.add(
                 "events",
-                f"Event {name!r} needs a snake_case name and positive points.",
+                f"Event {name!r} needs a snake_case name of at most {EVENT_NAME_MAX} characters and 1 to {MAX_EVENT_POINTS} points.",
                 ErrorCode.INVALID_POINTS_CONFIG,
             )
     if config.cap is not None and config.cap.max_points <= 0:

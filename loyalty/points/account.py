@@ -9,7 +9,7 @@ changes. Due activations and expiries are applied first, so a spend never sees s
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +29,12 @@ WHERE m.program_id = $1 AND {match}
 FOR UPDATE OF b
 """
 _LOTS = """
-SELECT id, remaining, status, activates_at, expires_at FROM points_lot
+SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot
 WHERE member_id = $1 AND remaining > 0
 """
+_LOT = (
+    "SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot WHERE id = $1"
+)
 _INSERT_ENTRY = """
 INSERT INTO points_entry (
   program_id, member_id, kind, points,
@@ -45,7 +48,13 @@ _INSERT_LOT = """
 INSERT INTO points_lot (program_id, member_id, entry_id, points, remaining, status, activates_at, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
 """
-_TAKE = "UPDATE points_lot SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING id"
+_TAKE = """
+UPDATE points_lot SET remaining = remaining - $2, expired = expired + CASE WHEN $3 THEN $2 ELSE 0 END
+WHERE id = $1 AND remaining >= $2 RETURNING id
+"""
+_WRITE_OFF = (
+    "UPDATE points_lot SET expired = expired - $2 WHERE id = $1 AND expired >= $2 RETURNING id"
+)
 _ACTIVATE = (
     "UPDATE points_lot SET status = 'ACTIVE' WHERE id = $1 AND status = 'PENDING' RETURNING id"
 )
@@ -115,16 +124,24 @@ class Account:
         [row] = await self.connection.execute_query_dict(_INSERT_ENTRY, row_values)
         entry_id: int = row["id"]
         for take in posting.takes:
-            if not await self.connection.execute_query_dict(_TAKE, [take.lot_id, take.points]):
+            if not await self.connection.execute_query_dict(
+                _TAKE, [take.lot_id, take.points, take.expires]
+            ):
                 raise RuntimeError(f"lot {take.lot_id} cannot give {take.points} points")
             lot = self.lots[take.lot_id]
-            self.lots[take.lot_id] = _with_remaining(lot, lot.remaining - take.points)
+            expired = lot.expired + (take.points if take.expires else 0)
+            self.lots[lot.id] = replace(lot, remaining=lot.remaining - take.points, expired=expired)
+        for write_off in posting.write_offs:
+            if not await self.connection.execute_query_dict(
+                _WRITE_OFF, [write_off.lot_id, write_off.points]
+            ):
+                raise RuntimeError(f"lot {write_off.lot_id} has not {write_off.points} expired")
+            lot = self.lots[write_off.lot_id]
+            self.lots[lot.id] = replace(lot, expired=lot.expired - write_off.points)
         if posting.activates_lot is not None:
             await self.connection.execute_query_dict(_ACTIVATE, [posting.activates_lot])
             lot = self.lots[posting.activates_lot]
-            self.lots[lot.id] = Lot(
-                lot.id, lot.remaining, LotStatus.ACTIVE, lot.activates_at, lot.expires_at
-            )
+            self.lots[lot.id] = replace(lot, status=LotStatus.ACTIVE)
         # The entry as written, without reading it back.
         entry = PointsEntry._init_from_db(id=entry_id, **values)
         posted = Posted(entry_id, posting.kind, await self._add_lot(posting, entry_id), entry)
@@ -132,8 +149,24 @@ class Account:
         self.posted.append(posted)
         return posted
 
+    async def load_lot(self, lot_id: int) -> None:
+        """Also load a lot with nothing left (only lots with points are loaded up front): a
+        return needs its own order's lot to see what of it expired."""
+        if lot_id not in self.lots:
+            [row] = await self.connection.execute_query_dict(_LOT, [lot_id])
+            self.lots[lot_id] = _lot(row)
+
     async def settle_due(self) -> None:
-        """Activate lots whose return window ended and expire lots past their date, oldest first."""
+        """Activate lots whose return window ended and expire lots past their date, oldest first.
+        These entries are the system's doing, whoever's request noticed they were due."""
+        actor, key = self.actor, self.idempotency_key
+        self.actor, self.idempotency_key = SYSTEM_ACTOR, None
+        try:
+            await self._settle()
+        finally:
+            self.actor, self.idempotency_key = actor, key
+
+    async def _settle(self) -> None:
         for lot in sorted(self.lots.values(), key=lambda lot: lot.id):
             if (
                 lot.status is LotStatus.PENDING
@@ -225,8 +258,5 @@ def _lot(row: dict[str, Any]) -> Lot:
         LotStatus(row["status"]),
         row["activates_at"],
         row["expires_at"],
+        row["expired"],
     )
-
-
-def _with_remaining(lot: Lot, remaining: int) -> Lot:
-    return Lot(lot.id, remaining, lot.status, lot.activates_at, lot.expires_at)

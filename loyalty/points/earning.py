@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from domain.clock import Clock
 from domain.earning import (
+    REFERENCE_MAX,
     Computation,
     Order,
     cap_period_start,
@@ -92,7 +93,14 @@ async def award_event(
 ) -> PointsResult:
     """Fixed points for a named event (account_created, review_posted...), once per member,
     event and reference."""
-    computation_before_cap = event_points(event, write.program.points, at=("source", "event"))
+    if clean_text(reference, max_length=REFERENCE_MAX) != reference and reference != "":
+        raise InvalidInput(
+            Problem(
+                ("source", "event", "reference"),
+                f"reference must be at most {REFERENCE_MAX} printable characters on one line.",
+                ErrorCode.INVALID_ORDER,
+            )
+        )
 
     async def work(account: Account) -> list[int]:
         account.require_active()
@@ -106,7 +114,10 @@ async def award_event(
                     ErrorCode.ALREADY_AWARDED,
                 )
             )
-        computation = await _within_cap(account, computation_before_cap, write)
+        # Priced inside the transaction, after the key is claimed: a retry of an award that
+        # was already made replays it even if the program has since dropped the event.
+        priced = event_points(event, write.program.points, at=("source", "event"))
+        computation = await _within_cap(account, priced, write)
         posted = await account.post(
             _earning(account, computation, write, returnable=False),
             reason_code="EVENT",

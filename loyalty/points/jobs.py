@@ -1,11 +1,13 @@
 """Background work: activate pending points whose return window ended, expire lapsed points.
 
 Each member is settled in its own transaction under its balance lock, so runs may overlap (two
-workers, a manual `loyalty jobs run`) without doing anything twice.
+workers, a manual `loyalty jobs run`) without doing anything twice. A member that cannot be
+settled is logged and passed over, so one bad row never stalls everyone else's expiry.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from tortoise import connections
@@ -15,11 +17,13 @@ from domain.clock import Clock
 from domain.ledger import EntryKind
 from loyalty.points.account import SYSTEM_ACTOR, open_account
 
+log = logging.getLogger(__name__)
+
 BATCH = 200
 
 _DUE = """
 SELECT DISTINCT member_id, program_id FROM points_lot
-WHERE remaining > 0 AND (
+WHERE member_id > $3 AND remaining > 0 AND (
   (status = 'PENDING' AND activates_at <= $1) OR (status = 'ACTIVE' AND expires_at <= $1)
 )
 ORDER BY member_id LIMIT $2
@@ -31,25 +35,29 @@ class JobReport:
     members: int
     activated: int
     expired: int
+    failed: int = 0
 
 
 async def run_due(clock: Clock) -> JobReport:
-    """Settle every member with due lots as of now; returns what was done."""
+    """Settle every member with due lots as of now, in member order; returns what was done."""
     now = clock.now()
-    members = activated = expired = 0
-    while due := await connections.get("default").execute_query_dict(_DUE, [now, BATCH]):
+    members = activated = expired = failed = 0
+    after = 0
+    while due := await connections.get("default").execute_query_dict(_DUE, [now, BATCH, after]):
         for row in due:
-            async with in_transaction() as connection:
-                account = await open_account(
-                    connection,
-                    row["program_id"],
-                    member_id=row["member_id"],
-                    actor=SYSTEM_ACTOR,
-                    now=now,
-                )
-                await account.settle_due()
+            after = row["member_id"]
+            try:
+                async with in_transaction() as connection:
+                    account = await open_account(
+                        connection, row["program_id"], member_id=after, actor=SYSTEM_ACTOR, now=now
+                    )
+                    await account.settle_due()
+            except Exception:
+                log.exception("could not settle points of member %s; passed over", after)
+                failed += 1
+                continue
             kinds = [posted.kind for posted in account.posted]
             members += 1
             activated += kinds.count(EntryKind.ACTIVATE)
             expired += kinds.count(EntryKind.EXPIRE)
-    return JobReport(members, activated, expired)
+    return JobReport(members, activated, expired, failed)

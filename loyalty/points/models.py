@@ -92,6 +92,8 @@ class PointsLot(Model):
     entry_id: int
     points = fields.BigIntField()
     remaining = fields.BigIntField()
+    # Lost to expiry and not yet written off by a return of the order that earned the lot.
+    expired = fields.BigIntField(db_default=0)
     status = fields.CharEnumField(LotStatus, max_length=16)
     activates_at = fields.DatetimeField(null=True)
     expires_at = fields.DatetimeField(null=True)

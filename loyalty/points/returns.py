@@ -90,6 +90,8 @@ async def reverse_order(
             clawed_before=found["points_reversed"],
         )
         entry_id = None
+        if points > 0 and found["lot_id"] is not None:
+            await account.load_lot(found["lot_id"])
         if points > 0:
             label = f"Returned {format_money(amount, currency)} of {format_money(total, currency)}"
             posting = clawback(

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.clock import Clock
@@ -48,18 +47,13 @@ async def points_write(
     """Run `work` on the member's locked, settled account exactly once per idempotency key.
 
     `member` finds whose account to open (e.g. by externalId, or via an order) inside the
-    transaction. A unique-constraint race (the same order submitted under two keys at once) is
-    retried once, when the loser then sees the winner's row and is refused cleanly.
+    transaction. Races between requests are settled by the database: the member's row lock
+    serialises its writes and ON CONFLICT settles a repeated key or order, under PostgreSQL's
+    default READ COMMITTED isolation (each statement sees what committed before it).
     """
     idempotency.check_key(write.idempotency_key)
     digest = idempotency.request_hash(write.operation, write.request)
-    for attempt in (1, 2):
-        try:
-            return await _attempt(write, digest, clock=clock, member=member, work=work)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return await _attempt(write, digest, clock=clock, member=member, work=work)
 
 
 async def _attempt(

@@ -182,7 +182,7 @@ def test_redeem_needs_positive_points(points: int) -> None:
 def test_expire_takes_exactly_what_is_left() -> None:
     posting = expire(lot(4, 30, expires=0), NOW)
     assert deltas(posting) == (EntryKind.EXPIRE, -30, -30, 0, 0, 0)
-    assert posting.takes == (LotTake(4, 30),)
+    assert posting.takes == (LotTake(4, 30, expires=True),)
     assert posting.lines == (ExplanationLine("EXPIRED", "Points reached their expiry date", -30),)
 
 

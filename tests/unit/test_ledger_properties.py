@@ -96,7 +96,12 @@ class Account:
         self.balance = apply(self.balance, posting)
         for take in posting.takes:
             lot = self.lots[take.lot_id]
-            self.lots[lot.id] = replace(lot, remaining=lot.remaining - take.points)
+            expired = lot.expired + (take.points if take.expires else 0)
+            self.lots[lot.id] = replace(lot, remaining=lot.remaining - take.points, expired=expired)
+        for write_off in posting.write_offs:
+            lot = self.lots[write_off.lot_id]
+            assert 0 < write_off.points <= lot.expired, (write_off, lot)  # only what truly expired
+            self.lots[lot.id] = replace(lot, expired=lot.expired - write_off.points)
         if posting.activates_lot is not None:
             lot = self.lots[posting.activates_lot]
             self.lots[lot.id] = replace(lot, status=LotStatus.ACTIVE)
@@ -174,7 +179,16 @@ class Account:
                 amount = min(points, self.unclawed[order_lot])
                 own = lots[order_lot]
                 from_pending = min(amount, own.remaining) if own.status is LotStatus.PENDING else 0
-                short = amount - from_pending > max(b.available, 0)
+                # Expired points of the order are written off, not taken from the balance.
+                written_off = min(
+                    amount
+                    - from_pending
+                    - min(
+                        own.remaining if own.status is LotStatus.ACTIVE else 0, max(b.available, 0)
+                    ),
+                    own.expired,
+                )
+                short = amount - from_pending - max(written_off, 0) > max(b.available, 0)
                 refusal = DENIED if short and policy is DENY else None
                 make = partial(
                     clawback,
