@@ -13,12 +13,11 @@ whose due activations and expiries have been applied:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from domain.points_config import ClawbackPolicy
 from domain.validation import ErrorCode, InvalidInput, Problem
 
 
@@ -191,8 +190,8 @@ def activate(balance: Balance, lot: Lot) -> Posting:
 
 def redeem(balance: Balance, lots: Iterable[Lot], points: int, now: datetime) -> Posting:
     """Spend points from the soonest-expiring lots; never below zero."""
-    _require_positive(points)
-    takes, taken = _take(spending_order(lots, now), points)
+    require_positive(points)
+    takes, taken = take(spending_order(lots, now), points)
     if taken < points or balance.available < points:
         raise InvalidInput(
             Problem(
@@ -215,71 +214,6 @@ def expire(lot: Lot, now: datetime) -> Posting:
         takes=(LotTake(lot.id, lot.remaining, expires=True),),
         lines=(ExplanationLine("EXPIRED", "Points reached their expiry date", -lot.remaining),),
     )
-
-
-def clawback(
-    balance: Balance,
-    lots: Mapping[int, Lot],
-    points: int,
-    *,
-    order_lot: int | None,
-    policy: ClawbackPolicy,
-    now: datetime,
-    label: str,
-) -> Posting:
-    """Take back points a returned order earned: its still-pending points first, then what is left
-    of its own lot, then its points that already expired (written off: expiry took them once
-    already), and only then the member's other points; what was spent follows `policy`."""
-    _require_positive(points)
-    own = lots.get(order_lot) if order_lot is not None else None
-    from_pending = min(points, own.remaining) if own and own.status is LotStatus.PENDING else 0
-    rest = points - from_pending
-    room = max(balance.available, 0)
-    own_spendable = [own] if own is not None and own.spendable_at(now) else []
-    own_takes, from_own = _take(own_spendable, min(rest, room))
-    rest -= from_own
-    written_off = min(rest, own.expired) if own is not None else 0
-    rest -= written_off
-    others = [lot for lot in spending_order(lots.values(), now) if own is None or lot.id != own.id]
-    other_takes, covered = _take(others, min(rest, room - from_own))
-    shortfall = rest - covered
-    if shortfall and policy is ClawbackPolicy.DENY:
-        raise InvalidInput(
-            Problem(
-                ("amount",),
-                f"The member already spent {shortfall} of these points.",
-                ErrorCode.CLAWBACK_DENIED,
-            )
-        )
-    debt = shortfall if policy is ClawbackPolicy.CLAMP_AND_RECORD_DEBT else 0
-    from_balance = from_own + covered + (shortfall - debt)
-    pending_take = (LotTake(own.id, from_pending),) if own is not None and from_pending else ()
-    return Posting(
-        EntryKind.REVERSE,
-        -points,
-        available=-from_balance,
-        pending=-from_pending,
-        debt=debt,
-        lifetime=-min(points, balance.lifetime),  # a correction may already have lowered it
-        takes=pending_take + own_takes + other_takes,
-        write_offs=(LotTake(own.id, written_off),) if own is not None and written_off else (),
-        lines=_return_lines(label, from_pending + from_balance, written_off, debt),
-    )
-
-
-def _return_lines(
-    label: str, taken: int, written_off: int, debt: int
-) -> tuple[ExplanationLine, ...]:
-    lines = [ExplanationLine("RETURN", label, -taken)] if taken else []
-    if written_off:
-        lines.append(
-            ExplanationLine(
-                "EXPIRED_BEFORE_RETURN", "Had already expired: nothing more taken", -written_off
-            )
-        )
-    if debt:
-        lines.append(ExplanationLine("DEBT", "Already spent: owed from future points", -debt))
-    return tuple(lines)
 
 
 def adjust(
@@ -335,7 +269,7 @@ def _debt_line(owed: int) -> tuple[ExplanationLine, ...]:
     )
 
 
-def _take(lots: Iterable[Lot], points: int) -> tuple[tuple[LotTake, ...], int]:
+def take(lots: Iterable[Lot], points: int) -> tuple[tuple[LotTake, ...], int]:
     takes: list[LotTake] = []
     taken = 0
     for lot in lots:
@@ -347,7 +281,7 @@ def _take(lots: Iterable[Lot], points: int) -> tuple[tuple[LotTake, ...], int]:
     return tuple(takes), taken
 
 
-def _require_positive(points: int) -> None:
+def require_positive(points: int) -> None:
     if points <= 0:
         raise InvalidInput(
             Problem(

@@ -7,10 +7,10 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain.clawback import clawback
 from domain.clock import Clock
 from domain.currency import format_money
 from domain.earning import clawback_points, validate_return
-from domain.ledger import clawback
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
 from loyalty.points.writes import PointsResult, WriteRequest, points_write

@@ -8,7 +8,7 @@ import pytest
 
 import api.auth
 from api.auth import Role, TokenVerifier, mint_token
-from tests.unit.test_auth import settings
+from tests.unit.auth_support import settings
 
 pytestmark = pytest.mark.unit
 

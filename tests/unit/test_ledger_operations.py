@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.clawback import clawback
 from domain.ledger import (
     Balance,
     EntryKind,
@@ -18,7 +19,6 @@ from domain.ledger import (
     activate,
     adjust,
     apply,
-    clawback,
     earn,
     expire,
     redeem,

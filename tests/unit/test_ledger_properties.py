@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from domain.clawback import clawback
 from domain.ledger import (
     Balance,
     EntryKind,
@@ -25,7 +26,6 @@ from domain.ledger import (
     activate,
     adjust,
     apply,
-    clawback,
     earn,
     expire,
     redeem,
