@@ -13,6 +13,7 @@ from loyalty.points.jobs import run_due
 from loyalty.points.models import PointsEntry
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.points_helpers import (
+    ADJUST,
     ADMIN,
     AWARD,
     assert_ledger_audits_clean,
@@ -141,4 +142,24 @@ async def test_concurrent_order_awards_for_one_member_add_up_exactly(
     assert all(errors(r) == [] for r in results)
     assert sum(r["entry"]["points"] for r in results) == sum(10 + n for n in range(40))
     assert (await balance(gql, ann))["available"] == sum(10 + n for n in range(40))
+    await assert_ledger_audits_clean()
+
+
+async def test_returns_and_adjustments_replay_under_their_key(gql: GraphQLClient, ann: str) -> None:
+    await award_order(gql, ann, "o-1", "100.00")
+    first_return = await reverse(gql, "o-1", "r-1", "40.00", idem="ret-1")
+    again = await reverse(gql, "o-1", "r-1", "40.00", idem="ret-1")
+    assert (again["replayed"], again["entry"]) == (True, first_return["entry"])
+    adjust = {
+        "idempotencyKey": "fix-1",
+        "externalId": ann,
+        "points": -10,
+        "reason": "Duplicate grant",
+    }
+    first_fix = await write(gql, ADJUST, adjust, bearer=ADMIN)
+    fix_again = await write(gql, ADJUST, adjust, bearer=ADMIN)
+    assert (fix_again["replayed"], fix_again["entry"]) == (True, first_fix["entry"])
+    assert await balance(gql, ann) == bal(
+        50, lifetime=50
+    )  # 100 - 40 returned - 10 fixed, once each
     await assert_ledger_audits_clean()
