@@ -85,17 +85,17 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
 
 
 def _introspection_only(query: str | None) -> bool:
+    """True when every operation asks only for `__schema`, `__type` or `__typename` at its root
+    (fragments may follow, as in GraphiQL's own introspection query)."""
     try:
         document = parse(query or "")
     except GraphQLError:
         return False
-    return all(
-        isinstance(definition, OperationDefinitionNode)
-        and all(
-            isinstance(selection, FieldNode) and selection.name.value.startswith("__")
-            for selection in definition.selection_set.selections
-        )
-        for definition in document.definitions
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and all(
+        isinstance(selection, FieldNode) and selection.name.value.startswith("__")
+        for operation in operations
+        for selection in operation.selection_set.selections
     )
 
 

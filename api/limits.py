@@ -84,9 +84,14 @@ def _measure(
     depth, aliases = 0, 0
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
+            aliases += 1 if selection.alias else 0
+            if selection.name.value.startswith("__"):
+                # Introspection (GraphiQL's own query nests `ofType` 13 deep) is bounded by the
+                # token limit instead, as depth limiters customarily do.
+                continue
             inner_depth, inner_aliases = _measure(selection.selection_set, fragments, visiting)
-            depth = max(depth, (0 if selection.name.value.startswith("__") else 1) + inner_depth)
-            aliases += inner_aliases + (1 if selection.alias else 0)
+            depth = max(depth, 1 + inner_depth)
+            aliases += inner_aliases
         elif isinstance(selection, InlineFragmentNode):
             inner_depth, inner_aliases = _measure(selection.selection_set, fragments, visiting)
             depth, aliases = max(depth, inner_depth), aliases + inner_aliases

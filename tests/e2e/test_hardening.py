@@ -9,6 +9,7 @@ import base64
 import httpx
 import jwt
 import pytest
+from graphql import get_introspection_query
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -217,3 +218,12 @@ async def test_depth_counts_through_fragments_and_survives_fragment_cycles(
     )
     body = await gql.post(aliased, bearer=ADMIN)
     assert body["errors"][0]["message"] == "31 aliases found. Allowed: 30"
+
+
+async def test_graphiql_can_read_the_schema_anonymously_in_development(gql: GraphQLClient) -> None:
+    body = await gql.post(get_introspection_query())
+    assert "errors" not in body
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+    # ...but a document mixing introspection with data is not introspection.
+    mixed = await gql.post("{ __typename program { key } }")
+    assert mixed["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
