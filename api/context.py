@@ -13,12 +13,12 @@ from strawberry.dataloader import DataLoader
 from api.auth import AuthError, Principal, Role
 from api.errors import ClientError, TopLevelCode
 from domain.clock import Clock
+from domain.ledger import Balance
 from domain.members import MemberStatus
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members, programs
 from loyalty.models import Member
 from loyalty.points import reads
-from loyalty.points.models import PointsBalance
 from loyalty.programs import ProgramRef
 
 LoadFn = Callable[[list[Any]], Awaitable[list[Any]]]
@@ -127,7 +127,9 @@ class Context:
         program = await self.program()
         if principal.role is not Role.MEMBER or program is None:
             return None
-        found = await members.member_with_balance(program.id, principal.subject)
+        found = await members.member_with_balance(
+            program.id, principal.subject, now=self.clock.now()
+        )
         if found is None or found[0].status is MemberStatus.ERASED:
             return None
         member, balance = found
@@ -135,12 +137,12 @@ class Context:
         return member
 
     @property
-    def balance_loader(self) -> DataLoader[int, PointsBalance | None]:
-        """Members' points balances by member id, batched."""
+    def balance_loader(self) -> DataLoader[int, Balance | None]:
+        """Members' points by member id as they stand now, batched."""
 
-        async def load(member_ids: list[int]) -> list[PointsBalance | None]:
-            found = await reads.balances(member_ids)
+        async def load(member_ids: list[int]) -> list[Balance | None]:
+            found = await reads.balances(member_ids, now=self.clock.now())
             return [found.get(member_id) for member_id in member_ids]
 
-        loader: DataLoader[int, PointsBalance | None] = self.loader("points.balance", load)
+        loader: DataLoader[int, Balance | None] = self.loader("points.balance", load)
         return loader

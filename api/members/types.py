@@ -56,7 +56,7 @@ class Member(relay.Node):
             available=balance.available,
             pending=balance.pending,
             debt=balance.debt,
-            lifetime_earned=balance.lifetime_earned,
+            lifetime_earned=balance.lifetime,
             member_key=self.member_id,
             timezone=program.timezone,
         )

@@ -15,8 +15,9 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.ledger import Balance, EntryKind, Lot, LotStatus, Posting, activate, apply, expire
+from domain.ledger import Balance, EntryKind, Lot, LotStatus, Posting, apply
 from domain.members import MemberStatus
+from domain.settlement import due_postings
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.models import PointsEntry
 
@@ -167,29 +168,12 @@ class Account:
             self.actor, self.idempotency_key = actor, key
 
     async def _settle(self) -> None:
-        for lot in sorted(self.lots.values(), key=lambda lot: lot.id):
-            if (
-                lot.status is LotStatus.PENDING
-                and lot.activates_at
-                and lot.activates_at <= self.now
-            ):
+        for posting in due_postings(self.balance, list(self.lots.values()), self.now):
+            if posting.kind is EntryKind.ACTIVATE:
+                await self.post(posting, reason_code="ACTIVATION", reason="Return window ended")
+            else:
                 await self.post(
-                    activate(self.balance, lot),
-                    reason_code="ACTIVATION",
-                    reason="Return window ended",
-                )
-        for lot in sorted(self.lots.values(), key=lambda lot: (lot.expires_at or self.now, lot.id)):
-            current = self.lots[lot.id]
-            if (
-                current.status is LotStatus.ACTIVE
-                and current.remaining
-                and current.expires_at
-                and current.expires_at <= self.now
-            ):
-                await self.post(
-                    expire(current, self.now),
-                    reason_code="EXPIRY",
-                    reason="Points reached their expiry date",
+                    posting, reason_code="EXPIRY", reason="Points reached their expiry date"
                 )
 
     async def _add_lot(self, posting: Posting, entry_id: int) -> int | None:

@@ -5,19 +5,31 @@ query building cost several times the database's own work here."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise import connections
 
-from loyalty.points.models import PointsBalance, PointsEntry
+from domain.ledger import Balance, Lot, LotStatus
+from domain.settlement import settled
+from loyalty.points.models import PointsEntry
 
-_BALANCES = """
-SELECT id, member_id, program_id, available, pending, debt, lifetime_earned, updated_at
-FROM points_balance WHERE member_id = ANY($1::bigint[])
-"""
+# Each balance with its lots that are due by now but not yet settled (usually none).
+DUE_LOTS = """(
+  SELECT json_agg(json_build_object('id', l.id, 'remaining', l.remaining, 'status', l.status,
+    'activates_at', l.activates_at, 'expires_at', l.expires_at, 'expired', l.expired))
+  FROM points_lot l
+  WHERE l.member_id = b.member_id AND l.remaining > 0
+    AND ((l.status = 'PENDING' AND l.activates_at <= $2) OR (l.status = 'ACTIVE' AND l.expires_at <= $2))
+)"""
+_BALANCES = f"""
+SELECT b.member_id, b.available, b.pending, b.debt, b.lifetime_earned, {DUE_LOTS} AS due
+FROM points_balance b WHERE b.member_id = ANY($1::bigint[])
+"""  # noqa: S608 - DUE_LOTS is a constant fragment, not input
 _EXPIRING = """
 SELECT member_id, expires_at, SUM(remaining)::bigint AS points FROM points_lot
 WHERE member_id = ANY($1::bigint[]) AND status = 'ACTIVE' AND remaining > 0
@@ -32,9 +44,29 @@ class Expiring:
     expires_at: datetime
 
 
-async def balances(member_ids: Sequence[int]) -> dict[int, PointsBalance]:
-    rows = await connections.get("default").execute_query_dict(_BALANCES, [list(member_ids)])
-    return {row["member_id"]: PointsBalance._init_from_db(**row) for row in rows}
+async def balances(member_ids: Sequence[int], *, now: datetime) -> dict[int, Balance]:
+    """Members' points as they stand at `now`: what is due is shown as done, even before the
+    job or the member's next write records it, so expired points never look spendable."""
+    rows = await connections.get("default").execute_query_dict(_BALANCES, [list(member_ids), now])
+    return {row["member_id"]: settled_balance(row, now) for row in rows}
+
+
+def settled_balance(row: dict[str, Any], now: datetime) -> Balance:
+    """A balance row and its due lots (as selected with DUE_LOTS) settled at `now`."""
+    recorded = Balance(row["available"], row["pending"], row["debt"], row["lifetime_earned"])
+    due = json.loads(row["due"]) if row["due"] else []
+    return settled(recorded, [_due_lot(lot) for lot in due], now)
+
+
+def _due_lot(lot: dict[str, Any]) -> Lot:
+    return Lot(
+        lot["id"],
+        lot["remaining"],
+        LotStatus(lot["status"]),
+        datetime.fromisoformat(lot["activates_at"]) if lot["activates_at"] else None,
+        datetime.fromisoformat(lot["expires_at"]) if lot["expires_at"] else None,
+        lot["expired"],
+    )
 
 
 async def expiring(

@@ -163,3 +163,21 @@ async def test_returns_and_adjustments_replay_under_their_key(gql: GraphQLClient
         50, lifetime=50
     )  # 100 - 40 returned - 10 fixed, once each
     await assert_ledger_audits_clean()
+
+
+async def test_points_past_their_date_never_read_as_spendable(
+    gql: GraphQLClient, ann: str, clock: FixedClock
+) -> None:
+    await configure(gql, expiry=EXPIRY_30)
+    await award_manual(gql, ann, 300)
+    await redeem(gql, ann, 100)
+    clock.advance(timedelta(days=31))  # no job has run and ann has not written since
+    assert await balance(gql, ann) == bal(0, lifetime=300)
+    assert [e["kind"] for e in await ledger(gql, ann)] == ["REDEEM", "EARN"]
+    # A refused write changes nothing, not even the settling it started; the job records it.
+    assert errors(await redeem(gql, ann, 1)) == ["INSUFFICIENT_POINTS"]
+    assert [e["kind"] for e in await ledger(gql, ann)] == ["REDEEM", "EARN"]
+    await run_due(clock)
+    assert [e["kind"] for e in await ledger(gql, ann)] == ["EXPIRE", "REDEEM", "EARN"]
+    assert await balance(gql, ann) == bal(0, lifetime=300)
+    await assert_ledger_audits_clean()
