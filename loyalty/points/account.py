@@ -33,6 +33,12 @@ _LOTS = """
 SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot
 WHERE member_id = $1 AND remaining > 0
 """
+# Only what is due: enough to settle before earning, whatever the member's history.
+_DUE_LOTS = """
+SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot
+WHERE member_id = $1 AND remaining > 0
+  AND ((status = 'PENDING' AND activates_at <= $2) OR (status = 'ACTIVE' AND expires_at <= $2))
+"""
 _LOT = (
     "SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot WHERE id = $1"
 )
@@ -210,8 +216,12 @@ async def open_account(
     actor: str,
     now: datetime,
     idempotency_key: str | None = None,
+    all_lots: bool = True,
 ) -> Account:
-    """Lock and load a member's account by externalId or member id, inside the program."""
+    """Lock and load a member's account by externalId or member id, inside the program.
+
+    Spending and returns need every lot with points left; earning needs only the due ones
+    (`all_lots=False`), so a member's long history does not slow its every award."""
     match, value = (
         ("m.external_id = $2", external_id) if external_id is not None else ("m.id = $2", member_id)
     )
@@ -221,7 +231,11 @@ async def open_account(
             Problem(("externalId",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
         )
     row = rows[0]
-    lots = await connection.execute_query_dict(_LOTS, [row["id"]])
+    lots = await (
+        connection.execute_query_dict(_LOTS, [row["id"]])
+        if all_lots
+        else connection.execute_query_dict(_DUE_LOTS, [row["id"], now])
+    )
     return Account(
         connection=connection,
         program_id=program_id,

@@ -85,7 +85,9 @@ async def award_order(
             )
         return [posted.entry_id]
 
-    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+    return await points_write(
+        write, clock=clock, member=by_external_id(external_id), work=work, spends=False
+    )
 
 
 async def award_event(
@@ -129,7 +131,9 @@ async def award_event(
         )
         return [posted.entry_id]
 
-    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+    return await points_write(
+        write, clock=clock, member=by_external_id(external_id), work=work, spends=False
+    )
 
 
 async def award_manual(
@@ -159,7 +163,9 @@ async def award_manual(
         posted = await account.post(posting, reason_code="MANUAL", reason=clean_reason)
         return [posted.entry_id]
 
-    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+    return await points_write(
+        write, clock=clock, member=by_external_id(external_id), work=work, spends=False
+    )
 
 
 def check_reason(reason: str, field: tuple[str, ...]) -> str:

@@ -43,6 +43,7 @@ async def points_write(
     clock: Clock,
     member: Locate,
     work: Work,
+    spends: bool = True,
 ) -> PointsResult:
     """Run `work` on the member's locked, settled account exactly once per idempotency key.
 
@@ -53,11 +54,11 @@ async def points_write(
     """
     idempotency.check_key(write.idempotency_key)
     digest = idempotency.request_hash(write.operation, write.request)
-    return await _attempt(write, digest, clock=clock, member=member, work=work)
+    return await _attempt(write, digest, clock=clock, member=member, work=work, spends=spends)
 
 
 async def _attempt(
-    write: WriteRequest, digest: str, *, clock: Clock, member: Locate, work: Work
+    write: WriteRequest, digest: str, *, clock: Clock, member: Locate, work: Work, spends: bool
 ) -> PointsResult:
     now = clock.now()
     written: dict[int, PointsEntry] = {}
@@ -80,6 +81,7 @@ async def _attempt(
                 actor=write.client,
                 now=now,
                 idempotency_key=write.idempotency_key,
+                all_lots=spends,
                 **(await member(connection)),
             )
             await account.settle_due()
