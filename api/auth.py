@@ -112,10 +112,10 @@ class TokenVerifier:
             self._verified.move_to_end(token)
             return cached[0]
         if self._jwks_client is not None:
-            principal = await asyncio.to_thread(self.verify_sync, token)
+            claims = await asyncio.to_thread(self._claims, token)
         else:
-            principal = self.verify_sync(token)
-        expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+            claims = self._claims(token)
+        principal, expires = _principal(claims), claims["exp"]
         self._verified[token] = (
             principal,
             min(float(expires) + self._settings.leeway_seconds, now + VERIFIED_TTL_SECONDS),
@@ -126,6 +126,10 @@ class TokenVerifier:
 
     def verify_sync(self, token: str) -> Principal:
         """Verify a token, blocking on the JWKS URL if one is configured and its cache is stale."""
+        return _principal(self._claims(token))
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        """The verified claims of a token; AuthError with a short reason otherwise."""
         settings = self._settings
         try:
             header = jwt.get_unverified_header(token)
@@ -148,7 +152,7 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             reason = next((r for cls, r in _REASONS if isinstance(exc, cls)), "invalid token")
             raise AuthError(reason) from exc
-        return _principal(claims)
+        return claims
 
     def _key_for(self, header: dict[str, Any]) -> jwt.PyJWK:
         kid = header.get("kid")

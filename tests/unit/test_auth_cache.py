@@ -21,13 +21,13 @@ async def test_a_token_is_verified_once_then_remembered_until_its_entry_expires(
         settings(), role=Role.MEMBER, program_key="acme", subject="c-1", ttl_seconds=60
     )
     calls: list[str] = []
-    original = verifier.verify_sync
+    original = verifier._claims
 
-    def counting(text: str) -> api.auth.Principal:
+    def counting(text: str) -> dict[str, object]:
         calls.append(text)
         return original(text)
 
-    monkeypatch.setattr(verifier, "verify_sync", counting)
+    monkeypatch.setattr(verifier, "_claims", counting)
     first = await verifier.verify(token)
     assert await verifier.verify(token) == first
     assert len(calls) == 1
