@@ -88,3 +88,11 @@ async def enroll(gql: GraphQLClient, external_id: str, program: str = "acme") ->
     assert payload["userErrors"] == [], payload
     member_id: str = payload["member"]["id"]
     return member_id
+
+
+@pytest.fixture
+async def ann(gql: GraphQLClient) -> str:
+    """Program acme provisioned, with one member, ann (the points tests' usual subject)."""
+    await provision(gql)
+    await enroll(gql, "ann")
+    return "ann"

@@ -10,7 +10,7 @@ import pytest
 
 from domain.clock import FixedClock
 from loyalty.points.jobs import run_due
-from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.conftest import GraphQLClient, enroll
 from tests.e2e.points_helpers import (
     assert_ledger_audits_clean,
     assert_running_sums,
@@ -27,13 +27,6 @@ from tests.e2e.points_helpers import (
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def ann(gql: GraphQLClient) -> str:
-    await provision(gql)
-    await enroll(gql, "ann")
-    return "ann"
 
 
 async def test_200_concurrent_awards_all_land(gql: GraphQLClient, ann: str) -> None:

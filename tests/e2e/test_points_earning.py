@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.clock import FixedClock
-from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.conftest import GraphQLClient
 from tests.e2e.points_helpers import (
     LEDGER,
     award_event,
@@ -39,13 +39,6 @@ RULES: dict[str, Any] = {
 }
 SHOE = {"sku": "SHOE-1", "quantity": 1, "unitPrice": "50.00", "category": "shoes"}
 HATS = {"sku": "HAT-1", "quantity": 2, "unitPrice": "25.00", "category": "hats"}
-
-
-@pytest.fixture
-async def ann(gql: GraphQLClient) -> str:
-    await provision(gql)
-    await enroll(gql, "ann")
-    return "ann"
 
 
 async def test_order_points_are_explained_and_the_member_sees_the_same(

@@ -11,7 +11,7 @@ import pytest
 from domain.clock import FixedClock
 from loyalty.points.jobs import run_due
 from loyalty.points.models import PointsEntry
-from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.conftest import GraphQLClient
 from tests.e2e.points_helpers import (
     ADJUST,
     ADMIN,
@@ -33,13 +33,6 @@ from tests.e2e.points_helpers import (
 
 pytestmark = pytest.mark.e2e
 EXPIRY_30 = {"mode": "AFTER_DAYS", "amount": 30}
-
-
-@pytest.fixture
-async def ann(gql: GraphQLClient) -> str:
-    await provision(gql)
-    await enroll(gql, "ann")
-    return "ann"
 
 
 async def test_a_balance_beyond_what_clients_can_read_is_refused_and_writes_nothing(

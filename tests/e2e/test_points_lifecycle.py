@@ -9,7 +9,7 @@ import pytest
 
 from domain.clock import FixedClock
 from loyalty.points.jobs import JobReport, run_due
-from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.conftest import GraphQLClient, enroll
 from tests.e2e.points_helpers import (
     assert_ledger_audits_clean,
     award_manual,
@@ -26,13 +26,6 @@ from tests.e2e.points_helpers import (
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def ann(gql: GraphQLClient) -> str:
-    await provision(gql)
-    await enroll(gql, "ann")
-    return "ann"
 
 
 async def test_order_points_wait_out_the_return_window(
