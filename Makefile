@@ -1,5 +1,8 @@
 # The two commands a developer needs: `make serve` and `make test`.
 PYTHON ?= python3
+# The virtualenv lives outside the work tree, one per checkout, and is linked here as .venv: tools
+# that scan the tree (duplicates, the before-stop checks) then read only the project's own code.
+VENV_HOME ?= $(HOME)/.cache/loyalty/venv-$(shell pwd | cksum | cut -d' ' -f1)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,7 +10,9 @@ STAMP := $(VENV)/.installed
 .PHONY: install serve test lint typecheck contracts pytest schema bench bench-scale clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@if [ -d $(VENV) ] && [ ! -L $(VENV) ]; then echo "moving the old in-tree $(VENV) aside"; rm -rf $(VENV); fi
+	test -x $(VENV_HOME)/bin/python || $(PYTHON) -m venv $(VENV_HOME)
+	ln -sfn $(VENV_HOME) $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
@@ -40,7 +45,7 @@ schema: install
 	$(BIN)/loyalty schema
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV_HOME) $(VENV) .mypy_cache .pytest_cache .ruff_cache
 
 ## Performance against same-machine baselines (not part of `make test`); see bench/run.py.
 bench: install
