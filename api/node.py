@@ -15,11 +15,16 @@ from strawberry import relay
 from api.context import Context
 from api.members.types import visible_member
 from api.permissions import IsAnyRole
+from api.points.types import visible_entry
 from api.programs.types import own_program
 from api.relay import parse_key
 
 Resolver = Callable[[strawberry.Info[Context, Any], int], Awaitable[Any]]
-NODE_RESOLVERS: dict[str, Resolver] = {"Member": visible_member, "Program": own_program}
+NODE_RESOLVERS: dict[str, Resolver] = {
+    "LedgerEntry": visible_entry,
+    "Member": visible_member,
+    "Program": own_program,
+}
 
 
 @strawberry.type

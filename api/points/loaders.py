@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from api.context import Context
 from loyalty.points import reads
+from loyalty.points.models import PointsEntry
 
 
 def expiring_loader(context: Context, days: int) -> DataLoader[int, list[reads.Expiring]]:
@@ -19,3 +20,15 @@ def expiring_loader(context: Context, days: int) -> DataLoader[int, list[reads.E
         return [found.get(member_id, []) for member_id in member_ids]
 
     return context.loader(("points.expiring", days), load)
+
+
+def entry_loader(context: Context) -> DataLoader[int, PointsEntry | None]:
+    """Ledger entries by id inside the caller's program (node lookups, however many aliases)."""
+
+    async def load(entry_ids: list[int]) -> list[PointsEntry | None]:
+        program = await context.program()
+        found = await reads.entries(program.id, entry_ids) if program is not None else {}
+        return [found.get(entry_id) for entry_id in entry_ids]
+
+    loader: DataLoader[int, PointsEntry | None] = context.loader("points.entry", load)
+    return loader

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import strawberry
 from strawberry import relay
 
+from api.auth import Role
 from api.context import Context
 from api.enums import described_enum
 from api.errors import ClientError, TopLevelCode, UserError
-from api.points.loaders import expiring_loader
+from api.points.loaders import entry_loader, expiring_loader
 from domain.ledger import EntryKind
 from loyalty.points.models import PointsEntry
 from loyalty.points.reads import Expiring
@@ -93,6 +94,23 @@ class LedgerEntry(relay.Node):
             ),
             occurred_at=entry.created_at,
         )
+
+
+async def visible_entry(info: strawberry.Info[Context, Any], key: int) -> LedgerEntry | None:
+    """An entry by key if the caller may see its member (as `visible_member` decides): only inside
+    the caller's program; a member token sees only its own entries; partners see none."""
+    context = info.context
+    principal = context.require_principal()
+    if principal.role is Role.PARTNER:
+        return None
+    found = await entry_loader(context).load(key)
+    if found is None:
+        return None
+    if principal.role is Role.MEMBER:
+        me = await context.me()
+        if me is None or me.id != found.member_id:
+            return None
+    return LedgerEntry.from_model(found)
 
 
 @strawberry.type(description="A page of ledger entries, newest first.")

@@ -88,3 +88,9 @@ async def ledger_page(member_id: int, *, before_id: int | None, limit: int) -> l
     if before_id is not None:
         query = query.filter(id__lt=before_id)
     return await query.order_by("-id").limit(limit)
+
+
+async def entries(program_id: int, entry_ids: Sequence[int]) -> dict[int, PointsEntry]:
+    """Entries by id, only those of the program: another tenant's ids find nothing."""
+    found = await PointsEntry.filter(program_id=program_id, id__in=list(entry_ids))
+    return {entry.id: entry for entry in found}
