@@ -2,27 +2,38 @@
 PYTHON ?= python3
 # The virtualenv lives outside the work tree, one per checkout, and is linked here as .venv: tools
 # that scan the tree (duplicates, the before-stop checks) then read only the project's own code.
-VENV_HOME ?= $(HOME)/.cache/loyalty/venv-$(shell pwd | cksum | cut -d' ' -f1)
+# As root it must not live under a private home: the embedded PostgreSQL then runs as its own
+# unprivileged user, which has to reach the server binaries inside the virtualenv.
+CHECKOUT_ID := $(shell pwd | cksum | cut -d' ' -f1)
+ifeq ($(shell id -u),0)
+VENV_HOME ?= /opt/loyalty/venvs/$(CHECKOUT_ID)
+else
+VENV_HOME ?= $(HOME)/.cache/loyalty/venv-$(CHECKOUT_ID)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The stamp lives in the virtualenv itself: a new location (another user, root) installs anew.
+STAMP := $(VENV_HOME)/.installed
 
 .PHONY: install serve test lint typecheck contracts pytest schema bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	@if [ -d $(VENV) ] && [ ! -L $(VENV) ]; then echo "moving the old in-tree $(VENV) aside"; rm -rf $(VENV); fi
-	test -x $(VENV_HOME)/bin/python || $(PYTHON) -m venv $(VENV_HOME)
-	ln -sfn $(VENV_HOME) $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	test -x $(VENV_HOME)/bin/python || (umask 022 && $(PYTHON) -m venv $(VENV_HOME))
+	$(VENV_HOME)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_HOME)/bin/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
+	@test "$$(readlink $(VENV))" = "$(VENV_HOME)" || ln -sfn $(VENV_HOME) $(VENV)
 
-## Run the API on http://127.0.0.1:8000/graphql (embedded PostgreSQL and Redis unless
-## DATABASE_URL / REDIS_URL are set).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+## Run the API on http://$(HOST):$(PORT)/graphql (embedded PostgreSQL and Redis unless
+## DATABASE_URL / REDIS_URL are set), e.g. `make serve PORT=8001`.
 serve: install
-	$(BIN)/loyalty serve
+	$(BIN)/loyalty serve --host $(HOST) --port $(PORT)
 
 ## Every check: lint, format, types, import contracts, tests.
 test: lint typecheck contracts pytest

@@ -56,11 +56,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(source.get("LOYALTY_DATA_DIR", ".data")).resolve()
     pool_min = _int(source, "LOYALTY_DB_POOL_MIN", 1, minimum=1)
     pool_max = _int(source, "LOYALTY_DB_POOL_MAX", 10, minimum=pool_min)
+    database_url = _url(source, "DATABASE_URL", ("postgres", "postgresql"))
+    redis_url = _url(source, "REDIS_URL", ("redis", "rediss", "unix"))
+    if environment == "production":
+        # An embedded database in production would silently keep members' points on one disk.
+        given = {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        missing = [name for name, url in given.items() if url is None]
+        if missing:
+            raise SettingsError(
+                f"{' and '.join(missing)} must be set in production (embedded servers are for development)"
+            )
     return Settings(
         environment=environment,
         data_dir=data_dir,
-        database_url=_url(source, "DATABASE_URL", ("postgres", "postgresql")),
-        redis_url=_url(source, "REDIS_URL", ("redis", "rediss", "unix")),
+        database_url=database_url,
+        redis_url=redis_url,
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         auth=_auth_settings(source, environment == "development", data_dir),

@@ -11,6 +11,8 @@ from api.settings import SettingsError, load_settings
 
 pytestmark = pytest.mark.unit
 
+SERVERS = {"DATABASE_URL": "postgresql://db.internal/loyalty", "REDIS_URL": "redis://cache:6379/0"}
+
 
 def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> None:
     env = {"LOYALTY_DATA_DIR": str(tmp_path)}
@@ -30,7 +32,10 @@ def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> N
         ({"LOYALTY_DB_POOL_MIN": "5", "LOYALTY_DB_POOL_MAX": "2"}, "LOYALTY_DB_POOL_MAX"),
         ({"LOYALTY_JWT_ALGORITHMS": "none"}, "LOYALTY_JWT_ALGORITHMS"),
         ({"LOYALTY_JWT_ALGORITHMS": "HS256,RS256"}, "LOYALTY_JWT_ALGORITHMS"),
-        ({"LOYALTY_ENV": "production"}, "LOYALTY_JWT_SECRET"),
+        ({"LOYALTY_ENV": "production", **SERVERS}, "LOYALTY_JWT_SECRET"),
+        ({"LOYALTY_ENV": "production", "REDIS_URL": "redis://r:6379/0"}, "^DATABASE_URL must"),
+        ({"LOYALTY_ENV": "production", "DATABASE_URL": "postgresql://d/x"}, "^REDIS_URL must"),
+        ({"LOYALTY_ENV": "production"}, "DATABASE_URL and REDIS_URL must be set in production"),
         ({"LOYALTY_JWT_SECRET": "short"}, "LOYALTY_JWT_SECRET"),
         ({"LOYALTY_JWT_ALGORITHMS": "HS512", "LOYALTY_JWT_SECRET": "x" * 40}, "LOYALTY_JWT_SECRET"),
         ({"LOYALTY_JWT_ALGORITHMS": "RS256"}, "LOYALTY_JWT_JWKS_FILE"),
@@ -48,6 +53,7 @@ def test_production_with_keys_is_accepted(tmp_path: Path) -> None:
     settings = load_settings(
         {
             "LOYALTY_ENV": "production",
+            **SERVERS,
             "LOYALTY_JWT_ALGORITHMS": "ES256",
             "LOYALTY_JWT_JWKS_URL": "https://idp.example/jwks.json",
             "LOYALTY_DATA_DIR": str(tmp_path),
