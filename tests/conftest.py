@@ -49,6 +49,9 @@ def server_urls() -> Iterator[tuple[str, str]]:
     # Not pytest's tmp_path: its rotation may delete a live server's folder under a parallel run.
     with tempfile.TemporaryDirectory(prefix="loyalty-test-") as folder:
         data = Path(folder)
+        # Passable (not listable) by others: as root, PostgreSQL runs as its own user and must
+        # reach its data here, or it would be moved outside this temporary folder and outlive it.
+        data.chmod(0o711)
         with _postgres(data) as pg, _redis(data) as redis:
             yield pg, redis
 

@@ -10,6 +10,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -37,8 +39,17 @@ def _redis_pid(data_dir: Path) -> int:
     return int(pidfile.read_text())
 
 
-def test_jobs_and_audit_beside_serve_leave_its_servers_running(tmp_path: Path) -> None:
-    env = _embedded_env(tmp_path)
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A data folder PostgreSQL's own user can reach when root runs the tests (pytest's tmp_path
+    is private to root, which would move the cluster outside it)."""
+    with tempfile.TemporaryDirectory(prefix="loyalty-embedded-") as folder:
+        Path(folder).chmod(0o711)
+        yield Path(folder)
+
+
+def test_jobs_and_audit_beside_serve_leave_its_servers_running(data_dir: Path) -> None:
+    env = _embedded_env(data_dir)
     port = _free_port()
     server = subprocess.Popen(
         [LOYALTY, "serve", "--port", str(port)],
@@ -49,14 +60,14 @@ def test_jobs_and_audit_beside_serve_leave_its_servers_running(tmp_path: Path) -
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base)
-        redis_pid = _redis_pid(tmp_path)
+        redis_pid = _redis_pid(data_dir)
         for command in (["jobs", "run"], ["audit", "--program", "demo"], ["migrate"]):
             finished = subprocess.run(
                 [LOYALTY, *command], env=env, capture_output=True, text=True, timeout=60
             )
             assert finished.returncode in (0, 2), finished.stderr  # 2: no program "demo" yet
             assert httpx.get(f"{base}/readyz").status_code == 200, command
-        assert _redis_pid(tmp_path) == redis_pid  # the same server, never restarted
+        assert _redis_pid(data_dir) == redis_pid  # the same server, never restarted
     finally:
         server.send_signal(signal.SIGINT)
         _, stderr = server.communicate(timeout=30)
@@ -64,8 +75,8 @@ def test_jobs_and_audit_beside_serve_leave_its_servers_running(tmp_path: Path) -
     # serve was the last user: it stopped both servers on its way out.
     with pytest.raises(ProcessLookupError):
         os.kill(redis_pid, 0)
-    assert not (tmp_path / "postgres" / "postmaster.pid").exists()
-    assert ServerUsers(tmp_path / "redis").live() == set()
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+    assert ServerUsers(data_dir / "redis").live() == set()
 
 
 def test_the_last_user_out_is_told_so(tmp_path: Path) -> None:
