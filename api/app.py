@@ -26,6 +26,7 @@ from api.auth import AuthError, TokenVerifier, bearer_token
 from api.context import Context
 from api.database import tortoise_config
 from api.errors import ClientError
+from api.graphiql import asset_routes, graphiql_page
 from api.health import healthz, readyz
 from api.schema import schema
 from api.settings import Settings, SettingsError, load_settings
@@ -72,6 +73,10 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our own GraphiQL page, its assets served by this app (strawberry's loads a CDN)."""
+        return graphiql_page(request.url.path)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         context = Context(clock=self._clock)
@@ -131,6 +136,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *(asset_routes() if settings.development else []),
         ],
         lifespan=lifespan,
     )
