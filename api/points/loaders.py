@@ -32,3 +32,14 @@ def entry_loader(context: Context) -> DataLoader[int, PointsEntry | None]:
 
     loader: DataLoader[int, PointsEntry | None] = context.loader("points.entry", load)
     return loader
+
+
+def return_id_loader(context: Context) -> DataLoader[int, str | None]:
+    """The returnId each REVERSE entry records, by entry id: one query for a whole page."""
+
+    async def load(entry_ids: list[int]) -> list[str | None]:
+        found = await reads.return_ids(entry_ids)
+        return [found.get(entry_id) for entry_id in entry_ids]
+
+    loader: DataLoader[int, str | None] = context.loader("points.return_id", load)
+    return loader

@@ -13,7 +13,8 @@ from api.auth import Role
 from api.context import Context
 from api.enums import described_enum
 from api.errors import ClientError, TopLevelCode, UserError
-from api.points.loaders import entry_loader, expiring_loader
+from api.points.loaders import entry_loader, expiring_loader, return_id_loader
+from api.points.provenance import STAFF, BalanceChanges, LedgerActor, visible_actor
 from domain.ledger import EntryKind
 from loyalty.points.models import PointsEntry
 from loyalty.points.reads import Expiring
@@ -58,7 +59,10 @@ class PointsBalance:
     )
 
 
-@strawberry.type(description="An immutable change of a member's points, with why it happened.")
+@strawberry.type(
+    description="An immutable change of a member's points, with why it happened. Seen by its own "
+    "member and by the program's storefront and admin tokens; partners see none."
+)
 class LedgerEntry(relay.Node):
     entry_id: relay.NodeID[int]
     kind: EntryKind = strawberry.field(description="What kind of change this is.")
@@ -75,6 +79,35 @@ class LedgerEntry(relay.Node):
         description="The member's points right after this entry."
     )
     occurred_at: datetime = strawberry.field(description="When the entry was written.")
+    changes: BalanceChanges = strawberry.field(
+        description="What the entry did to each part of the balance; unlike `points`, these add "
+        "up to the balance when points were pending or owed."
+    )
+    recorded_actor: strawberry.Private[str]
+    recorded_key: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="Who wrote the entry: every role sees the kind of client, storefront and "
+        "admin tokens also its id."
+    )
+    def actor(self, info: strawberry.Info[Context, Any]) -> LedgerActor:
+        return visible_actor(self.recorded_actor, info.context.require_principal().role)
+
+    @strawberry.field(
+        description="The idempotency key of the write that made the entry. Storefront and admin "
+        "tokens only (null for members); null too for entries the system wrote."
+    )
+    def idempotency_key(self, info: strawberry.Info[Context, Any]) -> str | None:
+        return self.recorded_key if info.context.require_principal().role in STAFF else None
+
+    @strawberry.field(
+        description="For a REVERSE entry, the returnId of the return it records; null otherwise."
+    )
+    async def return_id(self, info: strawberry.Info[Context, Any]) -> str | None:
+        if self.kind is not EntryKind.REVERSE:
+            return None
+        found: str | None = await return_id_loader(info.context).load(self.entry_id)
+        return found
 
     @classmethod
     def from_model(cls, entry: PointsEntry) -> LedgerEntry:
@@ -93,6 +126,14 @@ class LedgerEntry(relay.Node):
                 lifetime_earned=entry.lifetime_after,
             ),
             occurred_at=entry.created_at,
+            changes=BalanceChanges(
+                available=entry.available_delta,
+                pending=entry.pending_delta,
+                debt=entry.debt_delta,
+                lifetime_earned=entry.lifetime_delta,
+            ),
+            recorded_actor=entry.actor,
+            recorded_key=entry.idempotency_key,
         )
 
 

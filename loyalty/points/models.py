@@ -1,4 +1,4 @@
-"""Tortoise models of the points tables (created by Alembic revision 0002).
+"""Tortoise models of the points tables (created by Alembic revision 0002, changed by later ones).
 
 Entries are append-only and balances are maintained by a database trigger from entries, so code
 never saves a PointsBalance or changes a PointsEntry: it inserts entries (loyalty/points/account.py).
@@ -152,6 +152,7 @@ class PointsOrderReturn(Model):
     class Meta:
         table = "points_order_return"
         unique_together = (("order", "return_id"),)
+        indexes = (("entry",),)
 
 
 class PointsEventAward(Model):

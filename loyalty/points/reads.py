@@ -16,7 +16,7 @@ from tortoise import connections
 
 from domain.ledger import Balance, Lot, LotStatus
 from domain.settlement import settled
-from loyalty.points.models import PointsEntry
+from loyalty.points.models import PointsEntry, PointsOrderReturn
 
 # Each balance with its lots that are due by now but not yet settled (usually none).
 DUE_LOTS = """(
@@ -94,3 +94,11 @@ async def entries(program_id: int, entry_ids: Sequence[int]) -> dict[int, Points
     """Entries by id, only those of the program: another tenant's ids find nothing."""
     found = await PointsEntry.filter(program_id=program_id, id__in=list(entry_ids))
     return {entry.id: entry for entry in found}
+
+
+async def return_ids(entry_ids: Sequence[int]) -> dict[int, str]:
+    """The returnId of each of these entries that records a return."""
+    rows = await PointsOrderReturn.filter(entry_id__in=list(entry_ids)).values_list(
+        "entry_id", "return_id"
+    )
+    return dict(rows)

@@ -3,23 +3,53 @@ balance's buckets, and honest answers to a return or an order repeated under a n
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from api.auth import Role
+from domain.clock import FixedClock
+from loyalty.points.jobs import run_due
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
-from tests.e2e.points_helpers import ADMIN, STORE, award_manual, member_token
+from tests.e2e.points_helpers import (
+    ADJUST,
+    ADMIN,
+    STORE,
+    award_manual,
+    award_order,
+    bal,
+    balance,
+    configure,
+    member_token,
+    redeem,
+    reverse,
+    write,
+)
 
 pytestmark = pytest.mark.e2e
 
+AUDIT = (
+    "id kind points returnId idempotencyKey actor { kind subject }"
+    " changes { available pending debt lifetimeEarned }"
+    " balanceAfter { available pending debt lifetimeEarned }"
+)
 NODE = "query($id: ID!) { node(id: $id) { id ... on LedgerEntry { kind points } } }"
+PAGE = f"ledger(first: 100) {{ edges {{ node {{ {AUDIT} }} }} }}"
+MY_LEDGER = f"{{ me {{ {PAGE} }} }}"
+THEIR_LEDGER = f"query($id: ID!) {{ member(id: $id) {{ {PAGE} }} }}"
+BUCKETS = ("available", "pending", "debt", "lifetimeEarned")
 
 
 async def _node(gql: GraphQLClient, global_id: str, bearer: str) -> dict[str, Any] | None:
     found: dict[str, Any] | None = (await gql.ok(NODE, {"id": global_id}, bearer=bearer))["node"]
     return found
+
+
+async def _my_ledger(gql: GraphQLClient, external_id: str) -> list[dict[str, Any]]:
+    data = await gql.ok(MY_LEDGER, bearer=member_token(external_id))
+    return [edge["node"] for edge in data["me"]["ledger"]["edges"]]
 
 
 async def test_a_ledger_entry_is_a_node_for_whoever_may_see_it(
@@ -37,3 +67,80 @@ async def test_a_ledger_entry_is_a_node_for_whoever_may_see_it(
     assert await _node(gql, bobs, member_token(ann)) is None  # another member's entry
     assert await _node(gql, mine, token(Role.PARTNER)) is None  # partners see no members
     assert await _node(gql, mine, token(Role.ADMIN, "globex")) is None  # another program
+
+
+async def test_entries_show_who_wrote_them_and_under_which_key_to_staff_only(
+    gql: GraphQLClient, ann: str, clock: FixedClock
+) -> None:
+    await configure(gql, pendingDays=1)
+    await award_order(gql, ann, "o-1", "10.00", idem="order-o-1")
+    fix = await write(
+        gql,
+        ADJUST,
+        {"idempotencyKey": "fix-1", "externalId": ann, "points": 5, "reason": "Goodwill"},
+        bearer=ADMIN,
+    )
+    assert fix["userErrors"] == []
+    clock.advance(timedelta(days=2))
+    await run_due(clock)
+
+    member_id = (await gql.ok("{ me { id } }", bearer=member_token(ann)))["me"]["id"]
+    staff = await gql.ok(THEIR_LEDGER, {"id": member_id}, bearer=STORE)
+    seen = [
+        (e["kind"], e["actor"], e["idempotencyKey"])
+        for e in (edge["node"] for edge in staff["member"]["ledger"]["edges"])
+    ]
+    assert seen == [
+        ("ACTIVATE", {"kind": "SYSTEM", "subject": None}, None),
+        ("ADJUST", {"kind": "ADMIN", "subject": "admin-client"}, "fix-1"),
+        ("EARN", {"kind": "STOREFRONT", "subject": "storefront-client"}, "order-o-1"),
+    ]
+    # The member sees what kind of client acted, not the client's id nor its keys.
+    assert [(e["actor"], e["idempotencyKey"]) for e in await _my_ledger(gql, ann)] == [
+        ({"kind": "SYSTEM", "subject": None}, None),
+        ({"kind": "ADMIN", "subject": None}, None),
+        ({"kind": "STOREFRONT", "subject": None}, None),
+    ]
+
+
+async def test_bucket_changes_add_up_to_the_balance(
+    gql: GraphQLClient, ann: str, clock: FixedClock
+) -> None:
+    await configure(gql, pendingDays=14, clawbackPolicy="CLAMP_AND_RECORD_DEBT")
+    await award_order(gql, ann, "o-1", "100.00")  # pending
+    await award_manual(gql, ann, 50)
+    clock.advance(timedelta(days=15))
+    await run_due(clock)  # o-1 activates
+    await redeem(gql, ann, 120)
+    await award_order(gql, ann, "o-2", "40.00")  # pending again
+    await reverse(gql, "o-1", "r-1", "100.00")  # 30 left to take: 70 become debt
+    await award_manual(gql, ann, 50)  # repays 50 of the debt
+
+    entries = await _my_ledger(gql, ann)
+    assert [e["kind"] for e in entries] == [
+        "EARN",
+        "REVERSE",
+        "EARN",
+        "REDEEM",
+        "ACTIVATE",
+        "EARN",
+        "EARN",
+    ]
+    assert [e["returnId"] for e in entries] == [None, "r-1", None, None, None, None, None]
+    assert entries[1]["changes"] == {
+        "available": -30,
+        "pending": 0,
+        "debt": 70,
+        "lifetimeEarned": -100,
+    }
+    assert entries[0]["changes"] == {
+        "available": 0,
+        "pending": 0,
+        "debt": -50,
+        "lifetimeEarned": 50,
+    }
+    now = await balance(gql, ann)
+    assert now == bal(0, pending=40, debt=20, lifetime=140)
+    assert {b: sum(e["changes"][b] for e in entries) for b in BUCKETS} == now
+    assert entries[0]["balanceAfter"] == now
+    assert sum(e["points"] for e in entries) != now["available"]  # why `changes` exists

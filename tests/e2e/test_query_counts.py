@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = token(Role.ADMIN)
 STATUS = "{ me { id displayName points { available pending debt lifetimeEarned expiringSoon { points expiresOn } } } }"
 LEDGER = "{ me { ledger(first: 100) { edges { node { id kind points reason explanation { code points } balanceAfter { available } } } } } }"
+AUDIT = "{ me { ledger(first: 100) { edges { node { id returnId idempotencyKey actor { kind subject } changes { available pending debt lifetimeEarned } } } } } }"
 MEMBERS = "{ members(first: 100) { edges { node { id externalId points { available expiringSoon { points } } } } } }"
 GRANT = (
     """mutation($input: AwardPointsInput!) { awardPoints(input: $input) { userErrors { code } } }"""
@@ -58,6 +59,31 @@ async def _grant(gql: GraphQLClient, external_id: str, n: int) -> None:
     await gql.ok(GRANT, variables, bearer=token(Role.STOREFRONT))
 
 
+SALE = """mutation($order: AwardPointsInput!, $return: ReverseOrderInput!) {
+  awardPoints(input: $order) { userErrors { code } }
+  reverseOrder(input: $return) { userErrors { code } }
+}"""
+
+
+async def _sale_and_return(gql: GraphQLClient, external_id: str, n: int) -> None:
+    order = {"orderId": f"o-{n}", "total": "10.00", "currency": "EUR", "lines": []}
+    variables = {
+        "order": {
+            "idempotencyKey": f"o-{n}",
+            "externalId": external_id,
+            "source": {"order": order},
+        },
+        "return": {
+            "idempotencyKey": f"r-{n}",
+            "orderId": f"o-{n}",
+            "returnId": f"r-{n}",
+            "amount": "5.00",
+            "currency": "EUR",
+        },
+    }
+    await gql.ok(SALE, variables, bearer=token(Role.STOREFRONT))
+
+
 async def test_member_status_is_a_handful_of_queries(gql: GraphQLClient) -> None:
     await provision(gql)
     await enroll(gql, "c-1")
@@ -85,3 +111,15 @@ async def test_listing_members_with_points_does_not_query_per_member(gql: GraphQ
     for n in range(3, 40):
         await enroll(gql, f"c-{n}")
     assert 2 <= await _queries(gql, MEMBERS, ADMIN) == few <= 4
+
+
+async def test_audit_fields_of_a_ledger_page_cost_no_query_per_entry(gql: GraphQLClient) -> None:
+    await provision(gql)
+    await enroll(gql, "c-1")
+    await _sale_and_return(gql, "c-1", 0)
+    member = token(Role.MEMBER, subject="c-1")
+    one = await _queries(gql, AUDIT, member)
+    for n in range(1, 30):
+        await _sale_and_return(gql, "c-1", n)
+    # program, member and balance, entries, the returns' ids
+    assert 3 <= await _queries(gql, AUDIT, member) == one <= 4
