@@ -93,11 +93,12 @@ def validate_details(
             f"Birthday must be between {OLDEST_BIRTH_YEAR}-01-01 and today.",
             ErrorCode.INVALID_BIRTHDAY,
         )
-    problems.locale("locale", locale)
+    clean_locale = problems.locale("locale", locale)
     problems.raise_if_any()
     assert clean_email is not None
     assert clean_name is not None
-    return MemberDetails(clean_email, clean_name, birthday, locale)
+    assert clean_locale is not None
+    return MemberDetails(clean_email, clean_name, birthday, clean_locale)
 
 
 def check_editable(status: MemberStatus) -> None:

@@ -91,7 +91,7 @@ def _validate_settings(
         problems.add(
             "timezone", f"{timezone!r} is not an IANA time zone.", ErrorCode.INVALID_TIMEZONE
         )
-    problems.locale("defaultLocale", locale)
-    if clean_name is None:
+    clean_locale = problems.locale("defaultLocale", locale)
+    if clean_name is None or clean_locale is None:
         return None
-    return ProgramSettings(name=clean_name, timezone=timezone, default_locale=locale)
+    return ProgramSettings(name=clean_name, timezone=timezone, default_locale=clean_locale)

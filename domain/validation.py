@@ -79,13 +79,16 @@ class ProblemCollector:
             self.add(field, f"{label} must be 1-{max_length} characters on one line.", code)
         return text
 
-    def locale(self, field: str, value: str) -> None:
-        if not is_locale(value):
+    def locale(self, field: str, value: str) -> str | None:
+        """The tag in its canonical case (`PT-br` gives `pt-BR`), or None after recording why not."""
+        tag = canonical_locale(value)
+        if tag is None:
             self.add(
                 field,
                 f"{value!r} is not a locale tag such as en or pt-BR.",
                 ErrorCode.INVALID_LOCALE,
             )
+        return tag
 
     def raise_if_any(self) -> None:
         if self._problems:
@@ -94,7 +97,8 @@ class ProblemCollector:
 
 # C0 and C1 controls plus Unicode line/paragraph separators: none belong in one-line text.
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
+# BCP 47 tags are case-insensitive: any case is accepted, then written in the canonical case.
+_LOCALE = re.compile(r"([a-z]{2,3})(?:-([a-z]{4}))?(?:-([a-z]{2}|[0-9]{3}))?", re.IGNORECASE | re.ASCII)
 
 
 def clean_text(value: str, *, max_length: int) -> str | None:
@@ -105,6 +109,16 @@ def clean_text(value: str, *, max_length: int) -> str | None:
     return text
 
 
-def is_locale(value: str) -> bool:
-    """A BCP 47 tag of the common shape: language, optional script, optional region (`pt-BR`)."""
-    return _LOCALE.fullmatch(value) is not None
+def canonical_locale(value: str) -> str | None:
+    """A BCP 47 tag of the common shape (language, optional script, optional region) in its
+    canonical case: `zh-hant-tw` gives `zh-Hant-TW`; None for anything else."""
+    match = _LOCALE.fullmatch(value)
+    if match is None:
+        return None
+    language, script, region = match.groups()
+    parts = [
+        language.lower(),
+        script.title() if script else None,
+        region.upper() if region else None,
+    ]
+    return "-".join(part for part in parts if part)

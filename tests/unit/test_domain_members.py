@@ -193,7 +193,11 @@ def test_locale_accepted(locale: str) -> None:
     assert details(locale=locale).locale == locale
 
 
-@pytest.mark.parametrize("locale", ["EN", "en_US", "english", "", "pt-br"])
+def test_locale_stored_in_its_canonical_case() -> None:
+    assert details(locale="PT-br").locale == "pt-BR"
+
+
+@pytest.mark.parametrize("locale", ["en_US", "english", "", "pt-BRA", "en-"])
 def test_locale_refused(locale: str) -> None:
     assert problems(locale=locale) == [(("locale",), ErrorCode.INVALID_LOCALE)]
 
@@ -205,7 +209,7 @@ def test_valid_details_are_normalised() -> None:
 
 def test_every_problem_reported_at_once() -> None:
     assert problems(
-        email="not-an-email", display_name=" ", birthday=TODAY + timedelta(days=1), locale="EN"
+        email="not-an-email", display_name=" ", birthday=TODAY + timedelta(days=1), locale="en_GB"
     ) == [
         (("email",), ErrorCode.INVALID_EMAIL),
         (("displayName",), ErrorCode.INVALID_DISPLAY_NAME),

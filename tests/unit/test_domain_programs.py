@@ -113,7 +113,7 @@ def test_new_program_single_problem(overrides: dict[str, str], field: str, code:
 
 def test_new_program_reports_every_problem_at_once() -> None:
     with pytest.raises(InvalidInput) as caught:
-        new_program(key="-x", name="", currency="eur", timezone="Mars/Olympus", default_locale="EN")
+        new_program(key="-x", name="", currency="eur", timezone="Mars/Olympus", default_locale="en_GB")
     assert problems_of(caught) == [
         (("key",), ErrorCode.INVALID_PROGRAM_KEY),
         (("currency",), ErrorCode.INVALID_CURRENCY),
@@ -177,7 +177,7 @@ def test_update_validates_provided_fields(
 
 def test_update_reports_every_problem_at_once() -> None:
     with pytest.raises(InvalidInput) as caught:
-        validate_program_update(CURRENT, name="", timezone="Nowhere/City", default_locale="EN")
+        validate_program_update(CURRENT, name="", timezone="Nowhere/City", default_locale="en_GB")
     assert [p.field for p in caught.value.problems] == [
         ("name",),
         ("timezone",),

@@ -11,8 +11,8 @@ from domain.validation import (
     InvalidInput,
     Problem,
     ProblemCollector,
+    canonical_locale,
     clean_text,
-    is_locale,
 )
 
 pytestmark = pytest.mark.unit
@@ -96,7 +96,24 @@ def test_clean_text_keeps_ordinary_text_within_the_limit(raw: str) -> None:
     "tag", ["en", "fr", "haw", "pt-BR", "en-GB", "zh-Hant", "zh-Hant-TW", "es-419", "sr-Latn-RS"]
 )
 def test_locale_accepted(tag: str) -> None:
-    assert is_locale(tag)
+    assert canonical_locale(tag) == tag
+
+
+@pytest.mark.parametrize(
+    ("tag", "canonical"),
+    [
+        ("EN", "en"),
+        ("En", "en"),
+        ("en-us", "en-US"),
+        ("PT-br", "pt-BR"),
+        ("en-hant", "en-Hant"),
+        ("zh-HANT", "zh-Hant"),
+        ("ZH-hant-tw", "zh-Hant-TW"),
+        ("ES-419", "es-419"),
+    ],
+)
+def test_locale_case_is_free_and_canonicalised(tag: str, canonical: str) -> None:
+    assert canonical_locale(tag) == canonical
 
 
 @pytest.mark.parametrize(
@@ -104,15 +121,12 @@ def test_locale_accepted(tag: str) -> None:
     [
         "",
         "e",
-        "EN",
-        "En",
         "english",
         "en_US",
-        "en-us",
         "en-USA",
-        "en-hant",
-        "zh-HANT",
         "zh-TW-Hant",
+        "\u017fr",  # a long s folds to s only under Unicode case rules
+        "en-\u212aR",  # so does the Kelvin sign to k
         "es-41",
         "en-",
         " en",
@@ -121,8 +135,8 @@ def test_locale_accepted(tag: str) -> None:
     ],
 )
 def test_locale_refused(tag: str) -> None:
-    assert not is_locale(tag)
+    assert canonical_locale(tag) is None
 
 
 def test_locale_with_trailing_newline_refused() -> None:
-    assert not is_locale("en\n")
+    assert canonical_locale("en\n") is None
