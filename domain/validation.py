@@ -98,7 +98,9 @@ class ProblemCollector:
 # C0 and C1 controls plus Unicode line/paragraph separators: none belong in one-line text.
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # BCP 47 tags are case-insensitive: any case is accepted, then written in the canonical case.
-_LOCALE = re.compile(r"([a-z]{2,3})(?:-([a-z]{4}))?(?:-([a-z]{2}|[0-9]{3}))?", re.IGNORECASE | re.ASCII)
+_LOCALE = re.compile(
+    r"([a-z]{2,3})(?:-([a-z]{4}))?(?:-([a-z]{2}|[0-9]{3}))?", re.IGNORECASE | re.ASCII
+)
 
 
 def clean_text(value: str, *, max_length: int) -> str | None:

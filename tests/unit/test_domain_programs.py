@@ -113,7 +113,9 @@ def test_new_program_single_problem(overrides: dict[str, str], field: str, code:
 
 def test_new_program_reports_every_problem_at_once() -> None:
     with pytest.raises(InvalidInput) as caught:
-        new_program(key="-x", name="", currency="eur", timezone="Mars/Olympus", default_locale="en_GB")
+        new_program(
+            key="-x", name="", currency="eur", timezone="Mars/Olympus", default_locale="en_GB"
+        )
     assert problems_of(caught) == [
         (("key",), ErrorCode.INVALID_PROGRAM_KEY),
         (("currency",), ErrorCode.INVALID_CURRENCY),
