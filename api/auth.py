@@ -115,7 +115,7 @@ class TokenVerifier:
             claims = await asyncio.to_thread(self._claims, token)
         else:
             claims = self._claims(token)
-        principal, expires = _principal(claims), claims["exp"]
+        principal, expires = principal_from_claims(claims), claims["exp"]
         self._verified[token] = (
             principal,
             min(float(expires) + self._settings.leeway_seconds, now + VERIFIED_TTL_SECONDS),
@@ -126,7 +126,7 @@ class TokenVerifier:
 
     def verify_sync(self, token: str) -> Principal:
         """Verify a token, blocking on the JWKS URL if one is configured and its cache is stale."""
-        return _principal(self._claims(token))
+        return principal_from_claims(self._claims(token))
 
     def _claims(self, token: str) -> dict[str, Any]:
         """The verified claims of a token; AuthError with a short reason otherwise."""
@@ -174,7 +174,8 @@ class TokenVerifier:
             raise AuthError("unknown signing key") from exc
 
 
-def _principal(claims: dict[str, Any]) -> Principal:
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The principal a token's claims name; AuthError saying which claim the API refuses."""
     try:
         role = Role(claims.get("role", ""))
     except ValueError:

@@ -12,6 +12,7 @@ from pathlib import Path
 from api.settings import Settings, SettingsError, load_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+TOKEN_TTL_MAX = 30 * 24 * 3600  # development tokens: a month at most
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--role", required=True, choices=["member", "storefront", "partner", "admin"]
     )
     token.add_argument("--program", required=True, help="the program (tenant) key, e.g. demo")
-    token.add_argument("--subject", help="member: its externalId; others: a client id")
+    token.add_argument("--subject", help="member (required): its externalId; others: a client id")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
 
     commands.add_parser("schema", help="write the GraphQL schema to schema.graphql")
@@ -148,21 +149,32 @@ async def _run_jobs() -> int:
 
 
 def _token(settings: Settings, role: str, program: str, subject: str | None, ttl: int) -> int:
-    from api.auth import Role, mint_token
+    from api.auth import AuthError, Role, mint_token, principal_from_claims
 
     if settings.auth.secret is None:
-        print("loyalty: `token` signs with LOYALTY_JWT_SECRET (HS*) only", file=sys.stderr)  # noqa: T201
-        return 2
+        return _refuse("`token` signs with LOYALTY_JWT_SECRET (HS*) only")
+    if subject is None:
+        if role == Role.MEMBER:
+            return _refuse("a member token needs --subject, the member's externalId")
+        subject = f"{role}-cli"
+    if not 1 <= ttl <= TOKEN_TTL_MAX:
+        return _refuse(f"--ttl must be 1-{TOKEN_TTL_MAX} seconds")
+    try:
+        # The API's own claim rules: never print a token it would refuse.
+        principal_from_claims({"role": role, "program": program, "sub": subject})
+    except AuthError as error:
+        return _refuse(f"the API would refuse this token: {error}")
     print(  # noqa: T201
         mint_token(
-            settings.auth,
-            role=Role(role),
-            program_key=program,
-            subject=subject or f"{role}-cli",
-            ttl_seconds=ttl,
+            settings.auth, role=Role(role), program_key=program, subject=subject, ttl_seconds=ttl
         )
     )
     return 0
+
+
+def _refuse(reason: str) -> int:
+    print(f"loyalty: {reason}", file=sys.stderr)  # noqa: T201
+    return 2
 
 
 if __name__ == "__main__":

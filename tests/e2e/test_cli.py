@@ -48,6 +48,27 @@ async def test_token_command_mints_tokens_the_api_accepts(
     assert data == {"program": None}  # authenticated, and acme is simply not provisioned yet
 
 
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--role", "member", "--program", "demo"], "needs --subject"),
+        (["--role", "admin", "--program", "Demo Rewards"], "invalid claim: program"),
+        (["--role", "admin", "--program=-x"], "invalid claim: program"),
+        (["--role", "member", "--program", "demo", "--subject", "a\tb"], "invalid claim: sub"),
+        (["--role", "admin", "--program", "demo", "--ttl", "0"], "--ttl"),
+    ],
+)
+def test_token_command_refuses_tokens_the_api_would_refuse(
+    tmp_path: Path, args: list[str], reason: str
+) -> None:
+    result = subprocess.run(
+        [LOYALTY, "token", *args], env=_env(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert reason in result.stderr
+    assert result.stdout == ""
+
+
 def test_configuration_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     result = subprocess.run(
         [LOYALTY, "migrate"],
