@@ -13,6 +13,8 @@ from cross_web import AsyncHTTPRequestAdapter
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -138,8 +140,25 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             *(asset_routes() if settings.development else []),
         ],
+        middleware=_cors(settings.cors_origins),
         lifespan=lifespan,
     )
+
+
+def _cors(origins: tuple[str, ...]) -> list[Middleware]:
+    """Browser clients on other origins (LOYALTY_CORS_ORIGINS). Tokens travel in the
+    Authorization header, never in cookies, so credentials are not allowed."""
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            max_age=600,
+        )
+    ]
 
 
 @contextlib.asynccontextmanager

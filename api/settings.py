@@ -41,6 +41,7 @@ class Settings:
     db_pool_max: int
     auth: AuthSettings
     jobs_interval_seconds: int = 60
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def development(self) -> bool:
@@ -75,6 +76,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_max=pool_max,
         auth=_auth_settings(source, environment == "development", data_dir),
         jobs_interval_seconds=_int(source, "LOYALTY_JOBS_INTERVAL_SECONDS", 60, minimum=0),
+        cors_origins=_origins(source.get("LOYALTY_CORS_ORIGINS", "")),
     )
 
 
@@ -151,6 +153,29 @@ def _url(source: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str 
             f"{name} must start with one of {', '.join(s + '://' for s in schemes)}"
         )
     return raw
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """Browser origins allowed to call the API (`https://shop.example`, or `*` for any)."""
+    origins = tuple(origin.strip() for origin in raw.split(",") if origin.strip())
+    for origin in origins:
+        if origin == "*":
+            continue
+        parts = urlsplit(origin)
+        try:
+            _ = parts.port
+        except ValueError:
+            parts = urlsplit("")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or origin != (f"{parts.scheme}://{parts.netloc}")
+        ):
+            raise SettingsError(
+                f"LOYALTY_CORS_ORIGINS must list origins such as https://shop.example (no path), "
+                f"or *; got {origin!r}"
+            )
+    return origins
 
 
 def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
