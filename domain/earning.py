@@ -3,9 +3,11 @@ lines always add up to the points awarded."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from domain.currency import format_money, minor_unit_exponent
@@ -13,11 +15,6 @@ from domain.ledger import ExplanationLine
 from domain.points_config import Cap, CapPeriod, PointsConfig, Rounding
 from domain.validation import ErrorCode, InvalidInput, Problem, ProblemCollector, clean_text
 
-_ROUNDING = {
-    Rounding.DOWN: ROUND_FLOOR,
-    Rounding.HALF_UP: ROUND_HALF_UP,
-    Rounding.UP: ROUND_CEILING,
-}
 MAX_ORDER_LINES = 500
 MAX_AMOUNT = Decimal("1e12")
 REFERENCE_MAX = 128
@@ -31,8 +28,8 @@ class OrderLine:
     unit_price: Decimal
 
     @property
-    def value(self) -> Decimal:
-        return self.unit_price * self.quantity
+    def value(self) -> Fraction:
+        return Fraction(self.unit_price) * self.quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +48,18 @@ class Computation:
     lines: tuple[ExplanationLine, ...]
 
 
-def round_points(value: Decimal, rounding: Rounding) -> int:
-    return int(value.to_integral_value(rounding=_ROUNDING[rounding]))
+def round_points(value: Fraction, rounding: Rounding) -> int:
+    """A whole number of points by the program's rule, which rounds the magnitude: DOWN toward
+    zero, UP away from it, HALF_UP to the nearest with halves away from zero."""
+    magnitude = abs(value)
+    match rounding:
+        case Rounding.DOWN:
+            whole = math.floor(magnitude)
+        case Rounding.HALF_UP:
+            whole = math.floor(magnitude + Fraction(1, 2))
+        case Rounding.UP:
+            whole = math.ceil(magnitude)
+    return whole if value >= 0 else -whole
 
 
 def validate_order(order: Order, program_currency: str, *, at: tuple[str, ...] = ()) -> Order:
@@ -123,34 +130,31 @@ def order_points(
     order: Order, config: PointsConfig, *, tier_multiplier: Decimal = Decimal(1)
 ) -> Computation:
     """Base points on the eligible total, plus bonuses on matching lines scaled to what was
-    actually paid, times the tier multiplier; rounded once, with the difference shown."""
-    base = order.total * config.earn_rate
-    lines_value = sum((line.value for line in order.lines), Decimal(0))
-    parts: list[tuple[str, str, Decimal]] = [
+    actually paid, times the tier multiplier; in exact fractions (a third of a line stays a
+    third), rounded once, with the difference shown."""
+    rate, total = Fraction(config.earn_rate), Fraction(order.total)
+    lines_value = sum((line.value for line in order.lines), Fraction(0))
+    parts: list[tuple[str, str, Fraction]] = [
         (
             "BASE",
             f"{config.earn_rate} per {order.currency} 1 on {format_money(order.total, order.currency)}",
-            base,
+            total * rate,
         )
     ]
     for line in order.lines:
         bonus = config.multiplier_for(line.sku, line.category)
         if bonus is not None and bonus.multiplier > 1:
-            # Scaled to what was paid when discounts make the lines exceed the total; divide
-            # last so no rounded quotient shifts a point.
-            paid = (
-                line.value * order.total / lines_value if order.total < lines_value else line.value
-            )
-            extra = paid * config.earn_rate * (bonus.multiplier - 1)
+            # Scaled to what was paid when discounts make the lines exceed the total.
+            paid = line.value * total / lines_value if total < lines_value else line.value
+            extra = paid * rate * (Fraction(bonus.multiplier) - 1)
             what = f"SKU {bonus.sku}" if bonus.sku else f"category {bonus.category}"
             parts.append(
                 ("BONUS", f"x{bonus.multiplier} on {what} ({line.quantity} x {line.sku})", extra)
             )
     if tier_multiplier != 1:
-        subtotal = sum((value for _, _, value in parts), Decimal(0))
-        parts.append(
-            ("TIER", f"Tier multiplier x{tier_multiplier}", subtotal * (tier_multiplier - 1))
-        )
+        subtotal = sum((value for _, _, value in parts), Fraction(0))
+        extra = subtotal * (Fraction(tier_multiplier) - 1)
+        parts.append(("TIER", f"Tier multiplier x{tier_multiplier}", extra))
     return _rounded(parts, config.rounding)
 
 
@@ -199,17 +203,22 @@ def clawback_points(
     returned_before: Decimal,
     returning: Decimal,
     clawed_before: int,
+    rounding: Rounding,
 ) -> int:
-    """Points to take back for a return, in proportion to value. Computed cumulatively, so
-    several partial returns of the whole order take back exactly what it earned."""
+    """Points to take back for a return, in proportion to value. The program's rule rounds what
+    the member keeps of the order, as it rounded what the order earned (DOWN: never a point kept
+    that the kept value did not earn). Computed cumulatively, so several partial returns of the
+    whole order take back exactly what it earned; never negative, even if the rule changed
+    since an earlier return."""
     if order_total == 0:
         return earned - clawed_before if returned_before + returning > 0 else 0
-    due = Decimal(earned) * (returned_before + returning) / order_total
-    return round_points(due, Rounding.HALF_UP) - clawed_before
+    left = Fraction(order_total) - Fraction(returned_before) - Fraction(returning)
+    kept = round_points(earned * left / Fraction(order_total), rounding)
+    return max(earned - kept - clawed_before, 0)
 
 
-def _rounded(parts: list[tuple[str, str, Decimal]], rounding: Rounding) -> Computation:
-    exact = sum((value for _, _, value in parts), Decimal(0))
+def _rounded(parts: list[tuple[str, str, Fraction]], rounding: Rounding) -> Computation:
+    exact = sum((value for _, _, value in parts), Fraction(0))
     total = round_points(exact, rounding)
     lines = [
         ExplanationLine(code, label, round_points(value, rounding)) for code, label, value in parts

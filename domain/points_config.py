@@ -22,7 +22,9 @@ MAX_RATE = Decimal(10_000)
 
 
 class Rounding(StrEnum):
-    """How fractional points round: DOWN never over-awards; HALF_UP is the shop-till habit."""
+    """How fractional points round, by magnitude: DOWN toward zero (never over-awards), UP away
+    from zero, HALF_UP to the nearest with halves away from zero (the shop-till habit). Applied
+    once to an award's exact value, and to what a member keeps of an order after a return."""
 
     DOWN = "DOWN"
     HALF_UP = "HALF_UP"

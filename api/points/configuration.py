@@ -19,11 +19,14 @@ from loyalty.points import config as store
 described_enum(
     rules.Rounding,
     name="RoundingMode",
-    description="How fractional points round.",
+    description=(
+        "How fractional points round: once per award, on the exact value, and on what a member "
+        "keeps of an order after a return."
+    ),
     values={
-        "DOWN": "Toward zero: never awards a point not fully earned.",
-        "HALF_UP": "To the nearest point, halves up.",
-        "UP": "Up to the next whole point.",
+        "DOWN": "Toward zero: never awards or leaves a point not fully earned.",
+        "HALF_UP": "To the nearest point, halves away from zero.",
+        "UP": "Away from zero: up to the next whole point.",
     },
 )
 described_enum(

@@ -93,6 +93,21 @@ async def test_rounding_is_shown_as_its_own_line(
     assert seen["explanation"] == entry["explanation"]
 
 
+@pytest.mark.parametrize(("rounding", "kept"), [("DOWN", 2), ("HALF_UP", 2), ("UP", 3)])
+async def test_a_bonus_on_a_third_of_an_order_is_exact_and_returns_follow_the_rule(
+    gql: GraphQLClient, ann: str, rounding: str, kept: int
+) -> None:
+    await configure(gql, rounding=rounding, bonuses=[{"multiplier": "4", "sku": "A"}])
+    a = {"sku": "A", "quantity": 1, "unitPrice": "2.00"}
+    b = {"sku": "B", "quantity": 1, "unitPrice": "1.00"}
+    # Paid 2.00 of 3.00: A's share is 4/3, its bonus 3 x 4/3 = 4 exactly, so 6 under every rule.
+    entry = (await award_order(gql, ann, "o-1", "2.00", lines=[a, b]))["entry"]
+    assert (entry["points"], lines(entry)) == (6, [("BASE", 2), ("BONUS", 4)])
+    # 1.17 returned: the member keeps 6 x 0.83 / 2 = 2.49 points, rounded by the same rule.
+    taken = (await reverse(gql, "o-1", "r-1", "1.17"))["entry"]
+    assert (taken["points"], lines(taken)) == (kept - 6, [("RETURN", kept - 6)])
+
+
 async def test_cap_limits_orders_and_events_and_resets_next_day(
     gql: GraphQLClient, ann: str, clock: FixedClock
 ) -> None:

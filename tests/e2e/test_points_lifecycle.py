@@ -128,15 +128,16 @@ async def test_spending_takes_the_soonest_expiring_lot_first(
 
 async def test_partial_returns_claw_back_cumulatively(gql: GraphQLClient, ann: str) -> None:
     await award_order(gql, ann, "o-1", "10.00")
+    # Rounding DOWN (the default) rounds what the member keeps: 6 points for the 6.67 kept.
     first = await reverse(gql, "o-1", "r-1", "3.33")
     entry = first["entry"]
-    assert (entry["kind"], entry["points"], entry["reasonCode"]) == ("REVERSE", -3, "RETURN")
+    assert (entry["kind"], entry["points"], entry["reasonCode"]) == ("REVERSE", -4, "RETURN")
     assert (entry["reason"], entry["sourceReference"]) == ("Return r-1 of order o-1", "order:o-1")
     assert entry["explanation"] == [
-        {"code": "RETURN", "label": "Returned EUR 3.33 of EUR 10.00", "points": -3}
+        {"code": "RETURN", "label": "Returned EUR 3.33 of EUR 10.00", "points": -4}
     ]
     second = await reverse(gql, "o-1", "r-2", "3.33")
-    assert second["entry"]["points"] == -4  # 6.66 of 10.00 is 7 points in all
+    assert second["entry"]["points"] == -3  # 3.34 kept keeps 3 points
 
     repeated = await reverse(gql, "o-1", "r-2", "3.33")  # same return, another key
     assert (repeated["userErrors"], repeated["entry"]["id"]) == ([], second["entry"]["id"])
@@ -148,7 +149,7 @@ async def test_partial_returns_claw_back_cumulatively(gql: GraphQLClient, ann: s
     assert (last["entry"]["points"], last["balance"]) == (-3, bal(0))
     assert errors(await reverse(gql, "o-1", "r-4", "0.01")) == ["RETURN_EXCEEDS_ORDER"]
     entries = await ledger(gql, ann)
-    assert [e["points"] for e in entries] == [-3, -4, -3, 10]
+    assert [e["points"] for e in entries] == [-3, -3, -4, 10]
     assert sum(e["points"] for e in entries if e["kind"] == "REVERSE") == -10
 
 

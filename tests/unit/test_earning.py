@@ -23,6 +23,7 @@ from domain.earning import (
     clawback_points,
     event_points,
     order_points,
+    round_points,
     validate_order,
     validate_return,
 )
@@ -146,6 +147,69 @@ def test_points_equal_the_exact_rule(o: Order, config: PointsConfig, tier: Decim
     assert order_points(o, config, tier_multiplier=tier).points == exact_points(o, config, tier)
 
 
+# Whole amounts, rates and multipliers on discounted orders: the exact points are often whole,
+# so any rounded intermediate (a third of a line, say) shows as a point lost or gained.
+wholes = st.integers(0, 12).map(Decimal)
+whole_lines = st.builds(OrderLine, st.sampled_from(["A", "B"]), st.none(), st.just(1), wholes)
+whole_orders = st.builds(
+    Order,
+    st.just("o"),
+    wholes,
+    st.just("EUR"),
+    st.lists(whole_lines, min_size=2, max_size=4).map(tuple),
+)
+on_a = st.builds(Bonus, st.integers(2, 5).map(Decimal), sku=st.just("A")).map(lambda b: (b,))
+whole_configs = st.builds(
+    PointsConfig, st.integers(1, 3).map(Decimal), st.sampled_from(list(Rounding)), on_a
+)
+X4_ON_A = (Bonus(D(4), sku="A"),)
+X3_ON_A = (Bonus(D(3), sku="A"),)
+# A third of a line paid: 2 + 3 x 4/3 is 6 exactly, and 3 + 2 x 6/3 is 7.
+THIRDS = order("2.00", line("A", 1, "2.00"), line("B", 1, "1.00"))
+MORE_THIRDS = order("3", line("A", 1, "1"), line("A", 1, "5"), line("B", 1, "3"))
+
+
+@example(THIRDS, PointsConfig(rounding=DOWN, bonuses=X4_ON_A))
+@example(THIRDS, PointsConfig(rounding=UP, bonuses=X4_ON_A))
+@example(MORE_THIRDS, PointsConfig(rounding=DOWN, bonuses=X3_ON_A))
+@example(MORE_THIRDS, PointsConfig(rounding=UP, bonuses=X3_ON_A))
+@given(whole_orders, whole_configs)
+@settings(max_examples=300, deadline=None, database=None)
+def test_whole_amounts_earn_exactly_the_rule(o: Order, config: PointsConfig) -> None:
+    computation = order_points(o, config)
+    assert computation.points == exact_points(o, config, D(1))
+    assert sum(item.points for item in computation.lines) == computation.points
+
+
+@pytest.mark.parametrize("rounding", list(Rounding))
+@pytest.mark.parametrize(
+    ("o", "bonus", "points"), [(THIRDS, X4_ON_A, 6), (MORE_THIRDS, X3_ON_A, 7)]
+)
+def test_bonuses_on_a_discounted_order_are_exact(
+    o: Order, bonus: tuple[Bonus, ...], points: int, rounding: Rounding
+) -> None:
+    computation = order_points(o, PointsConfig(rounding=rounding, bonuses=bonus))
+    assert computation.points == points == sum(item.points for item in computation.lines)
+
+
+@pytest.mark.parametrize(
+    ("value", "down", "half_up", "up"),
+    [
+        (Fraction(5, 2), 2, 3, 3),
+        (Fraction(-5, 2), -2, -3, -3),  # by magnitude: DOWN is toward zero, UP away from it
+        (Fraction(-7, 3), -2, -2, -3),
+        (Fraction(7, 3), 2, 2, 3),
+        (Fraction(4), 4, 4, 4),
+        (Fraction(0), 0, 0, 0),
+    ],
+)
+def test_rounding_modes_round_the_magnitude(
+    value: Fraction, down: int, half_up: int, up: int
+) -> None:
+    rounded = [round_points(value, rounding) for rounding in (DOWN, HALF_UP, UP)]
+    assert rounded == [down, half_up, up]
+
+
 def test_event_points_known_and_unknown() -> None:
     config = PointsConfig(events={"signup": 50})
     signup = Computation(50, (ExplanationLine("EVENT", "Fixed points for signup", 50),))
@@ -189,13 +253,21 @@ def test_cap_year_start_keeps_winter_offset_in_summer() -> None:
     assert begins.astimezone(UTC) == datetime(2023, 12, 31, 23, tzinfo=UTC)
 
 
-def claw(earned: int, total: str, before: str, returning: str, clawed: int = 0) -> int:
+def claw(
+    earned: int,
+    total: str,
+    before: str,
+    returning: str,
+    clawed: int = 0,
+    rounding: Rounding = HALF_UP,
+) -> int:
     return clawback_points(
         earned=earned,
         order_total=D(total),
         returned_before=D(before),
         returning=D(returning),
         clawed_before=clawed,
+        rounding=rounding,
     )
 
 
@@ -207,18 +279,45 @@ def test_clawback_is_proportional_and_cumulative() -> None:
     assert claw(100, "200", "0", "50") == 25
 
 
+@pytest.mark.parametrize(
+    ("rounding", "thirds", "half"),
+    [(DOWN, (4, 3, 3), 2), (HALF_UP, (3, 4, 3), 1), (UP, (3, 3, 4), 1)],
+)
+def test_clawback_rounds_what_the_member_keeps_by_the_program_rule(
+    rounding: Rounding, thirds: tuple[int, int, int], half: int
+) -> None:
+    # 10 points on 3.00 returned a third at a time: the member keeps 6.67, then 3.33, then 0.
+    first = claw(10, "3", "0", "1", rounding=rounding)
+    second = claw(10, "3", "1", "1", first, rounding=rounding)
+    third = claw(10, "3", "2", "1", first + second, rounding=rounding)
+    assert (first, second, third) == thirds
+    assert claw(3, "2", "0", "1", rounding=rounding) == half  # the member keeps 1.5 of 3
+
+
+def test_clawback_never_gives_points_back_when_the_rule_changed() -> None:
+    first = claw(10, "3", "0", "1", rounding=DOWN)  # keeps 6 of 6.67
+    assert first == 4
+    assert claw(10, "3", "1", "0.01", first, rounding=UP) == 0  # UP would keep 7 of 6.63
+
+
 def test_clawback_of_a_zero_total_order_takes_everything_on_any_return() -> None:
     assert claw(7, "0", "0", "0") == 0
     assert claw(7, "0", "0", "0.01", 2) == 5
 
 
-@given(st.integers(0, 10**7), st.lists(st.integers(1, 10**6), min_size=1, max_size=8))
+@given(
+    st.integers(0, 10**7),
+    st.lists(st.integers(1, 10**6), min_size=1, max_size=8),
+    st.sampled_from(list(Rounding)),
+)
 @settings(max_examples=300, deadline=None, database=None)
-def test_partial_returns_give_back_exactly_what_was_earned(earned: int, cents: list[int]) -> None:
+def test_partial_returns_give_back_exactly_what_was_earned(
+    earned: int, cents: list[int], rounding: Rounding
+) -> None:
     parts = [str(D(part) / 100) for part in cents]
     total, returned, clawed = str(sum(D(part) / 100 for part in cents)), D(0), 0
     for part in parts:
-        points = claw(earned, total, str(returned), part, clawed)
+        points = claw(earned, total, str(returned), part, clawed, rounding)
         assert 0 <= points <= earned - clawed
         returned, clawed = returned + D(part), clawed + points
     assert clawed == earned
