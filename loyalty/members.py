@@ -86,13 +86,23 @@ async def enroll_member(
         existing = await Member.get(program_id=program.id, external_id=external_id)
     if _details(existing) == details:
         return Enrollment(existing, created=False)
-    raise InvalidInput(
-        Problem(
-            ("externalId",),
-            f"A member with externalId {external_id!r} exists with other details; use updateMember.",
-            ErrorCode.DUPLICATE_EXTERNAL_ID,
+    raise DuplicateExternalId(existing)
+
+
+class DuplicateExternalId(InvalidInput):
+    """Other details under a known externalId: refused, naming the member that has it so the
+    client can read it or change it with updateMember."""
+
+    def __init__(self, existing: Member) -> None:
+        super().__init__(
+            Problem(
+                ("externalId",),
+                f"A member with externalId {existing.external_id!r} exists with other details: "
+                "it is the payload's member; change its details with updateMember and its id.",
+                ErrorCode.DUPLICATE_EXTERNAL_ID,
+            )
         )
-    )
+        self.existing = existing
 
 
 async def update_member(

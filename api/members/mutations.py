@@ -26,7 +26,8 @@ class MemberMutations:
     @strawberry.mutation(
         description=(
             "Enroll a customer. Idempotent on externalId: a retry returns the same member with "
-            "created=false; other details under a known externalId give DUPLICATE_EXTERNAL_ID."
+            "created=false; other details under a known externalId give DUPLICATE_EXTERNAL_ID "
+            "with the existing member in `member`, to read or change with updateMember."
         ),
         permission_classes=[IsStorefrontOrAdmin],
     )
@@ -44,6 +45,12 @@ class MemberMutations:
                 birthday=input.birthday,
                 locale=input.locale,
                 clock=info.context.clock,
+            )
+        except members.DuplicateExternalId as clash:
+            return EnrollMemberPayload(
+                member=Member.from_model(clash.existing),
+                created=False,
+                user_errors=user_errors(clash),
             )
         except InvalidInput as refused:
             return EnrollMemberPayload(member=None, created=False, user_errors=user_errors(refused))

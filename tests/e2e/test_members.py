@@ -69,12 +69,18 @@ async def test_concurrent_enrollments_of_one_customer_create_one_member(gql: Gra
 
 async def test_other_details_under_a_known_external_id_are_refused(gql: GraphQLClient) -> None:
     await provision(gql)
-    await gql.ok(ENROLL, _input(), bearer=STORE)
+    first = (await gql.ok(ENROLL, _input(), bearer=STORE))["enrollMember"]
     clash = (await gql.ok(ENROLL, _input(email="other@example.com"), bearer=STORE))["enrollMember"]
-    assert clash["member"] is None
     assert [(e["field"], e["code"]) for e in clash["userErrors"]] == [
         (["input", "externalId"], "DUPLICATE_EXTERNAL_ID")
     ]
+    # The refusal names the member holding the externalId, unchanged, ready for updateMember.
+    assert clash["member"] == first["member"]
+    assert clash["created"] is False
+    changed = await gql.ok(
+        UPDATE, {"input": {"id": clash["member"]["id"], "email": "other@example.com"}}, bearer=STORE
+    )
+    assert changed["updateMember"]["member"]["email"] == "other@example.com"
 
 
 async def test_invalid_input_reports_every_problem_and_writes_nothing(gql: GraphQLClient) -> None:
