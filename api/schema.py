@@ -45,6 +45,24 @@ Mutation: Any = merge_types(
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."
 
 
+def _describe_roles(*roots: Any) -> None:
+    """End each root field's description with the roles its permission class admits, read from
+    the declaration itself so that the documentation cannot drift from what is enforced."""
+    for root in roots:
+        for field in root.__strawberry_definition__.fields:
+            allowed = sorted(
+                role.value
+                for permission in field.permission_classes
+                for role in getattr(permission, "allowed", ())
+            )
+            if not allowed:
+                raise TypeError(f"root field {field.python_name} declares no roles")
+            field.description = f"{field.description} Roles: {', '.join(allowed)}."
+
+
+_describe_roles(Query, Mutation)
+
+
 class LoyaltySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

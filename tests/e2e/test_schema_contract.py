@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from graphql import (
     GraphQLEnumType,
@@ -73,3 +75,40 @@ async def test_abusive_documents_are_refused_before_execution(gql: GraphQLClient
     aliases = " ".join(f"a{i}: program {{ key }}" for i in range(40))
     body = await gql.post(f"{{ {aliases} }}", bearer=token(Role.ADMIN))
     assert "aliases" in body["errors"][0]["message"]
+
+
+def _root_fields() -> list[tuple[str, str, set[str]]]:
+    """(root type, field, roles its description names) for every root field."""
+    fields = []
+    for root in (schema._schema.query_type, schema._schema.mutation_type):
+        assert root is not None
+        for name, field in root.fields.items():
+            described = re.search(r"Roles: ([a-z, ]+)\.$", field.description or "")
+            assert described, f"{root.name}.{name} does not say which roles may call it"
+            fields.append((root.name, name, set(described.group(1).split(", "))))
+    return fields
+
+
+def test_every_root_field_says_which_roles_may_call_it() -> None:
+    assert {role for _, _, roles in _root_fields() for role in roles} <= {r.value for r in Role}
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_the_roles_described_are_the_roles_admitted(gql: GraphQLClient, role: Role) -> None:
+    """Each query field answers a caller whose role its description names, and refuses the rest
+    with FORBIDDEN (required arguments get placeholder values of their type)."""
+    placeholders = {"ID": '"TWVtYmVyOjE="', "String": '"x"', "Int": "1"}
+    bearer = token(role, subject="c-1")
+    for root, name, roles in _root_fields():
+        if root != "Query":
+            continue
+        field = schema._schema.query_type.fields[name]  # type: ignore[union-attr]
+        arguments = ", ".join(
+            f"{arg}: {placeholders[str(a.type).rstrip('!')]}"
+            for arg, a in field.args.items()
+            if str(a.type).endswith("!")
+        )
+        selection = f"{name}({arguments})" if arguments else name
+        body = await gql.post(f"{{ {selection} {{ __typename }} }}", bearer=bearer)
+        codes = [error["extensions"]["code"] for error in body.get("errors", [])]
+        assert (codes == ["FORBIDDEN"]) == (role.value not in roles), (name, role, body)
