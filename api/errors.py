@@ -41,6 +41,7 @@ described_enum(
         "MEMBER_NOT_ACTIVE": "The member is suspended or erased: it cannot earn or spend.",
         "INVALID_POINTS_CONFIG": "The points configuration breaks a rule; the message says which.",
         "INVALID_AMOUNT": "An amount or number of points is out of range or too precise.",
+        "POINTS_OUT_OF_RANGE": "The points, a line of their explanation or a balance would leave the 32-bit range every client can read.",
         "INVALID_ORDER": "The order's id or lines are malformed.",
         "INVALID_REASON": "A reason is required: 1-500 characters on one line.",
         "INVALID_IDEMPOTENCY_KEY": "The idempotency key must be 1-200 printable characters.",

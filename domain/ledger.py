@@ -102,23 +102,39 @@ class Posting:
     lines: tuple[ExplanationLine, ...] = ()
 
 
-# GraphQL's Int is 32 bits: no balance may leave what every client can read.
+# GraphQL's Int is 32 bits: no figure the ledger stores may leave what every client can read.
 MAX_POINTS = 2**31 - 1
 
 
 def apply(balance: Balance, posting: Posting) -> Balance:
-    """The balance after a posting; refused if any figure would leave +-MAX_POINTS."""
+    """The balance after a posting; refused if any figure written with it (its points, deltas,
+    explanation lines or the balance it leaves) would leave +-MAX_POINTS: a stored figure no
+    client can read would make the member's ledger unreadable for good."""
     after = Balance(
         available=balance.available + posting.available,
         pending=balance.pending + posting.pending,
         debt=balance.debt + posting.debt,
         lifetime=balance.lifetime + posting.lifetime,
     )
-    if any(
-        abs(v) > MAX_POINTS for v in (after.available, after.pending, after.debt, after.lifetime)
-    ):
+    figures = (
+        posting.points,
+        posting.available,
+        posting.pending,
+        posting.debt,
+        posting.lifetime,
+        *(line.points for line in posting.lines),
+        after.available,
+        after.pending,
+        after.debt,
+        after.lifetime,
+    )
+    if any(abs(figure) > MAX_POINTS for figure in figures):
         raise InvalidInput(
-            Problem((), f"A balance cannot exceed {MAX_POINTS} points.", ErrorCode.INVALID_AMOUNT)
+            Problem(
+                (),
+                f"Points, their explanation and balances must stay within {MAX_POINTS} either way.",
+                ErrorCode.POINTS_OUT_OF_RANGE,
+            )
         )
     return after
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from domain.ledger import MAX_POINTS
 from domain.validation import ErrorCode, ProblemCollector
 
 MAX_PENDING_DAYS = 365
@@ -145,9 +146,11 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
                 f"Event {name!r} needs a snake_case name of at most {EVENT_NAME_MAX} characters and 1 to {MAX_EVENT_POINTS} points.",
                 ErrorCode.INVALID_POINTS_CONFIG,
             )
-    if config.cap is not None and config.cap.max_points <= 0:
+    if config.cap is not None and not 0 < config.cap.max_points <= MAX_POINTS:
         problems.add(
-            "cap", "A cap must allow a positive number of points.", ErrorCode.INVALID_POINTS_CONFIG
+            "cap",
+            f"A cap must allow 1 to {MAX_POINTS} points.",
+            ErrorCode.INVALID_POINTS_CONFIG,
         )
     if not 0 <= config.pending_days <= MAX_PENDING_DAYS:
         problems.add(

@@ -88,6 +88,7 @@ def test_boundaries_are_accepted(config: PointsConfig) -> None:
         (PointsConfig(events={"signup": 0}), "events"),
         (PointsConfig(events={"signup": -5}), "events"),
         (PointsConfig(cap=Cap(CapPeriod.WEEK, 0)), "cap"),
+        (PointsConfig(cap=Cap(CapPeriod.WEEK, 2**31)), "cap"),  # no GraphQL Int could show it
         (PointsConfig(pending_days=-1), "pendingDays"),
         (PointsConfig(pending_days=366), "pendingDays"),
         (PointsConfig(expiry=Expiry(DAYS, 0)), "expiry"),
