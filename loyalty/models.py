@@ -29,6 +29,8 @@ class Program(Model):
     # How points are earned, held, expire and clawed back; null means the defaults
     # (loyalty/points/config.py reads and writes it).
     points_config: Any = fields.JSONField(null=True)
+    # Bumped by every change of the settings above: writes compare it with their cached copy.
+    config_version = fields.BigIntField(db_default=0)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -17,7 +18,8 @@ from loyalty.points.config import from_json
 
 @dataclass(frozen=True, slots=True)
 class ProgramRef:
-    """What a request needs to know of its tenant; resolved once per request from the token."""
+    """What a request needs to know of its tenant; resolved once per request from the token,
+    possibly from a cache: writes confirm it with `in_force` inside their transaction."""
 
     id: int
     key: str
@@ -25,6 +27,7 @@ class ProgramRef:
     timezone: str
     default_locale: str
     points: PointsConfig
+    config_version: int
 
 
 def ref(program: Program) -> ProgramRef:
@@ -35,7 +38,22 @@ def ref(program: Program) -> ProgramRef:
         program.timezone,
         program.default_locale,
         from_json(program.points_config),
+        program.config_version,
     )
+
+
+_VERSION = "SELECT config_version FROM program WHERE id = $1"
+
+
+async def in_force(connection: BaseDBAsyncClient, program: ProgramRef) -> ProgramRef:
+    """The program as it stands now, for a write inside its transaction (READ COMMITTED: this
+    statement sees every change committed before it). A cached copy is another worker's view for
+    up to a few seconds; comparing its version costs one indexed lookup, and only a changed
+    program is read again. No lock: a configuration change never waits for members' writes."""
+    [row] = await connection.execute_query_dict(_VERSION, [program.id])
+    if row["config_version"] == program.config_version:
+        return program
+    return ref(await Program.get(id=program.id, using_db=connection))
 
 
 async def find_program(key: str) -> Program | None:
@@ -62,6 +80,7 @@ async def create_program(
                 currency=currency,
                 timezone=settings.timezone,
                 default_locale=settings.default_locale,
+                config_version=0,
                 created_at=now,
                 updated_at=now,
             )
@@ -96,8 +115,12 @@ async def update_program(
         program.name = settings.name
         program.timezone = settings.timezone
         program.default_locale = settings.default_locale
+        # The time zone places expiry dates and cap periods: writes must see it change at once.
+        program.config_version += 1
         program.updated_at = clock.now()
-        await program.save(update_fields=["name", "timezone", "default_locale", "updated_at"])
+        await program.save(
+            update_fields=["name", "timezone", "default_locale", "config_version", "updated_at"]
+        )
         return program
 
 

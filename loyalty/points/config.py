@@ -75,6 +75,7 @@ async def configure_points(program_id: int, config: PointsConfig, *, clock: Cloc
     async with in_transaction():
         program = await Program.select_for_update().get(id=program_id)
         program.points_config = to_json(config)
+        program.config_version += 1
         program.updated_at = clock.now()
-        await program.save(update_fields=["points_config", "updated_at"])
+        await program.save(update_fields=["points_config", "config_version", "updated_at"])
         return program

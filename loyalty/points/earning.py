@@ -19,6 +19,7 @@ from domain.ledger import ExplanationLine, Posting, earn
 from domain.validation import ErrorCode, InvalidInput, Problem, clean_text
 from loyalty.points.account import Account
 from loyalty.points.writes import PointsResult, WriteRequest, by_external_id, points_write
+from loyalty.programs import ProgramRef
 
 MAX_GRANT = 10_000_000
 REASON_MAX = 500
@@ -47,14 +48,13 @@ async def award_order(
 ) -> PointsResult:
     """Points for an order, computed by the program's rules. One order id earns once, under
     any idempotency key; another currency than the program's is refused, never converted."""
-    config = write.program.points
     validate_order(order, write.program.currency, at=("source", "order"))
 
-    async def work(account: Account) -> list[int]:
+    async def work(account: Account, program: ProgramRef) -> list[int]:
         account.require_active()
-        computation = await _within_cap(account, order_points(order, config), write)
+        computation = await _within_cap(account, order_points(order, program.points), program)
         posted = await account.post(
-            _earning(account, computation, write, returnable=True),
+            _earning(account, computation, program, returnable=True),
             reason_code="ORDER",
             reason=f"Order {order.order_id}",
             source_ref=f"order:{order.order_id}",
@@ -104,7 +104,7 @@ async def award_event(
             )
         )
 
-    async def work(account: Account) -> list[int]:
+    async def work(account: Account, program: ProgramRef) -> list[int]:
         account.require_active()
         if await account.connection.execute_query_dict(
             _EVENT_SEEN, [account.member_id, event, reference]
@@ -118,10 +118,10 @@ async def award_event(
             )
         # Priced inside the transaction, after the key is claimed: a retry of an award that
         # was already made replays it even if the program has since dropped the event.
-        priced = event_points(event, write.program.points, at=("source", "event"))
-        computation = await _within_cap(account, priced, write)
+        priced = event_points(event, program.points, at=("source", "event"))
+        computation = await _within_cap(account, priced, program)
         posted = await account.post(
-            _earning(account, computation, write, returnable=False),
+            _earning(account, computation, program, returnable=False),
             reason_code="EVENT",
             reason=event.replace("_", " ").capitalize(),
             source_ref=f"event:{event}:{reference}",
@@ -150,9 +150,9 @@ async def award_manual(
             )
         )
 
-    async def work(account: Account) -> list[int]:
+    async def work(account: Account, program: ProgramRef) -> list[int]:
         account.require_active()
-        expires_at = write.program.points.expiry.expires_at(account.now, write.program.timezone)
+        expires_at = program.points.expiry.expires_at(account.now, program.timezone)
         posting = earn(
             account.balance,
             points,
@@ -182,12 +182,12 @@ def check_reason(reason: str, field: tuple[str, ...]) -> str:
 
 
 async def _within_cap(
-    account: Account, computation: Computation, write: WriteRequest
+    account: Account, computation: Computation, program: ProgramRef
 ) -> Computation:
-    cap = write.program.points.cap
+    cap = program.points.cap
     if cap is None:
         return computation
-    since = cap_period_start(cap.period, account.now, write.program.timezone)
+    since = cap_period_start(cap.period, account.now, program.timezone)
     [row] = await account.connection.execute_query_dict(
         _EARNED_IN_PERIOD, [account.member_id, since]
     )
@@ -195,10 +195,10 @@ async def _within_cap(
 
 
 def _earning(
-    account: Account, computation: Computation, write: WriteRequest, *, returnable: bool
+    account: Account, computation: Computation, program: ProgramRef, *, returnable: bool
 ) -> Posting:
     """Points from something that can be returned wait out the return window; others don't."""
-    config = write.program.points
+    config = program.points
     pending = returnable and config.pending_days > 0
     pending_until = account.now + timedelta(days=config.pending_days) if pending else None
     return earn(
@@ -206,5 +206,5 @@ def _earning(
         computation.points,
         lines=computation.lines,
         activates_at=pending_until,
-        expires_at=config.expiry.expires_at(account.now, write.program.timezone),
+        expires_at=config.expiry.expires_at(account.now, program.timezone),
     )

@@ -14,6 +14,7 @@ from domain.earning import clawback_points, validate_return
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
 from loyalty.points.writes import PointsResult, WriteRequest, points_write
+from loyalty.programs import ProgramRef
 
 _ORDER = """
 SELECT id, member_id, total, currency, points_earned, returned_total, points_reversed, lot_id
@@ -61,7 +62,7 @@ async def reverse_order(
         found.update(rows[0])
         return {"member_id": rows[0]["member_id"]}
 
-    async def work(account: Account) -> list[int]:
+    async def work(account: Account, program: ProgramRef) -> list[int]:
         earlier = await account.connection.execute_query_dict(_RETURN, [found["id"], return_id])
         if earlier:
             if Decimal(earlier[0]["amount"]) != amount:
@@ -100,7 +101,7 @@ async def reverse_order(
                 account.lots,
                 points,
                 order_lot=found["lot_id"],
-                policy=write.program.points.clawback,
+                policy=program.points.clawback,
                 now=account.now,
                 label=label,
             )

@@ -10,6 +10,7 @@ from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
 from loyalty.points.earning import MAX_GRANT, check_reason
 from loyalty.points.writes import PointsResult, WriteRequest, by_external_id, points_write
+from loyalty.programs import ProgramRef
 
 
 async def redeem_points(
@@ -20,7 +21,7 @@ async def redeem_points(
     clean_reason = check_reason(reason, ("reason",))
     _check_points(points)
 
-    async def work(account: Account) -> list[int]:
+    async def work(account: Account, program: ProgramRef) -> list[int]:
         account.require_active()
         posting = redeem(account.balance, account.lots.values(), points, account.now)
         posting = _explained(posting, clean_reason)
@@ -45,8 +46,8 @@ async def adjust_points(
             )
         )
 
-    async def work(account: Account) -> list[int]:
-        expires_at = write.program.points.expiry.expires_at(account.now, write.program.timezone)
+    async def work(account: Account, program: ProgramRef) -> list[int]:
+        expires_at = program.points.expiry.expires_at(account.now, program.timezone)
         posting = adjust(
             account.balance,
             account.lots.values(),

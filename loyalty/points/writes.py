@@ -14,9 +14,10 @@ from domain.clock import Clock
 from loyalty.points import idempotency
 from loyalty.points.account import Account, open_account
 from loyalty.points.models import PointsEntry
-from loyalty.programs import ProgramRef
+from loyalty.programs import ProgramRef, in_force
 
-Work = Callable[[Account], Awaitable[list[int]]]
+# The work gets the program in force as the transaction read it, not the request's cached copy.
+Work = Callable[[Account, ProgramRef], Awaitable[list[int]]]
 Locate = Callable[[BaseDBAsyncClient], Awaitable[dict[str, Any]]]
 
 
@@ -84,8 +85,9 @@ async def _attempt(
                 all_lots=spends,
                 **(await member(connection)),
             )
+            program = await in_force(connection, write.program)
             await account.settle_due()
-            entry_ids = await work(account)
+            entry_ids = await work(account, program)
             written = {posted.entry_id: posted.entry for posted in account.posted}
             await idempotency.remember(
                 connection,

@@ -1,0 +1,171 @@
+"""Two workers on one database: the in-process app and a `loyalty serve` process, each with its own
+program cache. A write uses the configuration in force when it commits, whichever worker the
+configuration change went through."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.auth import Role
+from tests.conftest import AUTH, TEST_SECRET, token
+from tests.e2e.conftest import CREATE_PROGRAM, ENROLL, GraphQLClient
+from tests.e2e.points_helpers import AWARD, CONFIGURE, REDEEM, REVERSE, errors, key, write
+
+pytestmark = pytest.mark.e2e
+
+LOYALTY = str(Path(sys.executable).parent / "loyalty")
+
+
+@pytest.fixture(scope="module")
+def worker_url(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A second worker: `loyalty serve` in its own process, on the session's database."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOYALTY_DATA_DIR": str(tmp_path_factory.mktemp("worker")),
+        "LOYALTY_JWT_SECRET": TEST_SECRET,
+        "LOYALTY_JWT_ISSUER": AUTH.issuer,
+        "LOYALTY_JWT_AUDIENCE": AUTH.audience,
+        "LOYALTY_JOBS_INTERVAL_SECONDS": "0",
+    }
+    server = subprocess.Popen(
+        [LOYALTY, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, server)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the second worker exited: {server.communicate()[1].decode()}")
+        try:
+            if httpx.get(f"{base}/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the second worker never became ready")
+
+
+@pytest.fixture
+async def other(worker_url: str, db: None) -> AsyncIterator[GraphQLClient]:
+    async with httpx.AsyncClient(base_url=worker_url, timeout=10) as http:
+        yield GraphQLClient(http)
+
+
+class Tenant:
+    """A program of its own per test: the second worker's cache outlives each test's tables."""
+
+    def __init__(self) -> None:
+        self.key = f"w-{uuid.uuid4().hex[:12]}"
+        self.admin = token(Role.ADMIN, self.key)
+        self.store = token(Role.STOREFRONT, self.key)
+
+    async def provision(self, gql: GraphQLClient) -> None:
+        created = await gql.ok(
+            CREATE_PROGRAM, {"input": {"name": "Workers", "currency": "EUR"}}, bearer=self.admin
+        )
+        assert created["createProgram"]["userErrors"] == []
+        enrolled = await gql.ok(
+            ENROLL,
+            {"input": {"externalId": "ann", "email": "ann@example.com", "displayName": "Ann"}},
+            bearer=self.store,
+        )
+        assert enrolled["enrollMember"]["userErrors"] == []
+
+    async def configure(self, gql: GraphQLClient, **config: Any) -> dict[str, Any]:
+        data = await gql.ok(CONFIGURE, {"input": config}, bearer=self.admin)
+        payload: dict[str, Any] = data["configurePoints"]
+        assert payload["userErrors"] == [], payload
+        return payload
+
+    async def order(self, gql: GraphQLClient, order_id: str, total: str) -> dict[str, Any]:
+        order = {"orderId": order_id, "total": total, "currency": "EUR", "lines": []}
+        source = {"order": order}
+        return await write(
+            gql,
+            AWARD,
+            {"idempotencyKey": key(), "externalId": "ann", "source": source},
+            bearer=self.store,
+        )
+
+    async def redeem(self, gql: GraphQLClient, points: int) -> dict[str, Any]:
+        return await write(
+            gql,
+            REDEEM,
+            {"idempotencyKey": key(), "externalId": "ann", "points": points, "reason": "Gift"},
+            bearer=self.store,
+        )
+
+    async def reverse(self, gql: GraphQLClient, return_id: str, amount: str) -> dict[str, Any]:
+        return await write(
+            gql,
+            REVERSE,
+            {
+                "idempotencyKey": key(),
+                "orderId": "o-1",
+                "returnId": return_id,
+                "amount": amount,
+                "currency": "EUR",
+            },
+            bearer=self.store,
+        )
+
+
+async def test_a_new_earn_rate_applies_at_once_on_the_other_worker(
+    gql: GraphQLClient, other: GraphQLClient
+) -> None:
+    tenant = Tenant()
+    await tenant.provision(gql)
+    # The other worker has the program cached at the old rate...
+    assert (await tenant.order(other, "o-0", "10.00"))["entry"]["points"] == 10
+    answered = await tenant.configure(gql, earnRate="10")
+    assert answered["configuration"]["earnRate"] == "10"
+    # ...and still earns at the rate now in force, at once.
+    earned = [(await tenant.order(other, f"o-{n}", "10.00"))["entry"]["points"] for n in (1, 2, 3)]
+    assert earned == [100, 100, 100]
+
+
+async def test_a_deny_clawback_policy_applies_at_once_on_the_other_worker(
+    gql: GraphQLClient, other: GraphQLClient
+) -> None:
+    tenant = Tenant()
+    await tenant.provision(gql)
+    assert (await tenant.order(other, "o-1", "100.00"))["entry"]["points"] == 100
+    assert (await tenant.redeem(other, 100))["balance"]["available"] == 0
+    await tenant.configure(gql, clawbackPolicy="DENY")
+    returns = [await tenant.reverse(other, f"r-{n}", "5.00") for n in range(5)]
+    assert [errors(r) for r in returns] == [["CLAWBACK_DENIED"]] * 5
