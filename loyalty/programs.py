@@ -108,7 +108,8 @@ async def update_program(
     """Change a program's name, time zone or default locale. The currency never changes: amounts
     already recorded in it would silently change meaning."""
     async with in_transaction():
-        program = await Program.select_for_update().get(id=program_id)
+        # No-key, as in configure_points: members' writes to the program carry on meanwhile.
+        program = await Program.select_for_update(no_key=True).get(id=program_id)
         settings = validate_program_update(
             _settings(program), name=name, timezone=timezone, default_locale=default_locale
         )

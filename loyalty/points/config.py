@@ -73,7 +73,9 @@ async def configure_points(program_id: int, config: PointsConfig, *, clock: Cloc
     explanations: a rule change never rewrites history."""
     validate_points_config(config)
     async with in_transaction():
-        program = await Program.select_for_update().get(id=program_id)
+        # No-key: members' writes take key-share locks on the program row (their foreign keys),
+        # which a plain FOR UPDATE would make wait until this change commits.
+        program = await Program.select_for_update(no_key=True).get(id=program_id)
         program.points_config = to_json(config)
         program.config_version += 1
         program.updated_at = clock.now()
