@@ -118,7 +118,11 @@ async def update_member(
 ) -> Member:
     """Change a member's details or suspend/reactivate it; fields left None keep their value."""
     async with in_transaction():
-        member = await Member.select_for_update().get_or_none(id=member_id, program_id=program.id)
+        # The member's lock (loyalty/locks.py), the one its points writes take: a suspension
+        # waits for a write that read the member active, and later writes see it.
+        member = await Member.select_for_update(no_key=True).get_or_none(
+            id=member_id, program_id=program.id
+        )
         if member is None:
             raise InvalidInput(
                 Problem(("id",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)

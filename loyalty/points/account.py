@@ -1,9 +1,10 @@
 """A member's points account inside one transaction: locked, settled, and written to.
 
-Opening an account locks the member's balance row (SELECT ... FOR UPDATE), so every write for one
-member is serialised and no update is ever lost. Postings computed by domain/ledger.py are written
-as entries (the database trigger moves the balance and checks it against the entry) and as lot
-changes. Due activations and expiries are applied first, so a spend never sees stale lots.
+Opening an account takes the member's lock (its member row, FOR NO KEY UPDATE: loyalty/locks.py),
+so every write for one member is serialised, no update is ever lost, and none commits after a
+suspension it raced. Postings computed by domain/ledger.py are written as entries (the database
+trigger moves the balance and checks it against the entry) and as lot changes. Due activations
+and expiries are applied first, so a spend never sees stale lots.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _OPEN = """
 SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned
 FROM member m JOIN points_balance b ON b.member_id = m.id
 WHERE m.program_id = $1 AND {match}
-FOR UPDATE OF b
+FOR NO KEY UPDATE OF m, b
 """
 _LOTS = """
 SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot

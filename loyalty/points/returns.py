@@ -16,9 +16,11 @@ from loyalty.points.account import Account
 from loyalty.points.writes import PointsResult, WriteRequest, points_write
 from loyalty.programs import ProgramRef
 
+_MEMBER_OF = "SELECT member_id FROM points_order WHERE program_id = $1 AND order_id = $2"
+# Read again under the member's lock, which every change of an order's row is made under.
 _ORDER = """
-SELECT id, member_id, total, currency, points_earned, returned_total, points_reversed, lot_id
-FROM points_order WHERE program_id = $1 AND order_id = $2 FOR UPDATE
+SELECT id, total, currency, points_earned, returned_total, points_reversed, lot_id
+FROM points_order WHERE program_id = $1 AND order_id = $2
 """
 _RETURN = "SELECT amount, entry_id FROM points_order_return WHERE order_id = $1 AND return_id = $2"
 _RECORD_RETURN = """
@@ -47,10 +49,10 @@ async def reverse_order(
     than the order's total is refused.
     """
     validate_return(return_id, amount, currency, write.program.currency)
-    found: dict[str, Any] = {}
 
     async def locate(connection: BaseDBAsyncClient) -> dict[str, Any]:
-        rows = await connection.execute_query_dict(_ORDER, [write.program.id, order_id])
+        # Unlocked: the member's lock comes first (loyalty/locks.py).
+        rows = await connection.execute_query_dict(_MEMBER_OF, [write.program.id, order_id])
         if not rows:
             raise InvalidInput(
                 Problem(
@@ -59,10 +61,10 @@ async def reverse_order(
                     ErrorCode.ORDER_NOT_FOUND,
                 )
             )
-        found.update(rows[0])
         return {"member_id": rows[0]["member_id"]}
 
     async def work(account: Account, program: ProgramRef) -> list[int]:
+        [found] = await account.connection.execute_query_dict(_ORDER, [program.id, order_id])
         earlier = await account.connection.execute_query_dict(_RETURN, [found["id"], return_id])
         if earlier:
             if Decimal(earlier[0]["amount"]) != amount:

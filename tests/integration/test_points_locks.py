@@ -8,12 +8,17 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
+import asyncpg
 import pytest
 from tortoise.transactions import in_transaction
 
+from api.database import connection_params
 from domain.clock import FixedClock
+from domain.members import MemberStatus
 from domain.points_config import PointsConfig
+from domain.validation import ErrorCode, InvalidInput
 from loyalty import members, programs
+from loyalty.models import Member
 from loyalty.points import config as points_config
 from loyalty.points import earning
 from loyalty.points.writes import WriteRequest
@@ -85,3 +90,69 @@ async def test_a_program_change_in_an_open_transaction_does_not_block_awards(
         release.set()
         await holder
     assert [entry.points for entry in awarded.entries] == [5]
+
+
+async def _waiting_for_locks(connection: asyncpg.Connection, at_least: int) -> int:
+    """Backends of this database waiting on a lock, once at least `at_least` are (or after 3 s)."""
+    for _ in range(300):
+        waiting: int = await connection.fetchval(_WAITING)
+        if waiting >= at_least:
+            return waiting
+        await asyncio.sleep(0.01)
+    return waiting
+
+
+_WAITING = """SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND wait_event_type = 'Lock'"""
+
+
+async def test_an_award_racing_a_suspension_never_commits_after_it(
+    acme: ProgramRef, clock: FixedClock, database_url: str
+) -> None:
+    ann = await Member.get(external_id="ann")
+    other = await asyncpg.connect(**connection_params(database_url))
+    try:
+        # Another transaction holds ann's balance row: the award stops there, holding whatever it
+        # had locked and read of the member by then.
+        held = other.transaction()
+        await held.start()
+        await other.execute("SELECT 1 FROM points_balance WHERE member_id = $1 FOR UPDATE", ann.id)
+        award = asyncio.create_task(
+            earning.award_manual(
+                _write(acme, "k-1"), external_id="ann", points=5, reason="Goodwill", clock=clock
+            )
+        )
+        await _waiting_for_locks(other, 1)
+        suspension = asyncio.create_task(
+            members.update_member(
+                acme,
+                ann.id,
+                email=None,
+                display_name=None,
+                birthday=None,
+                locale=None,
+                status=MemberStatus.SUSPENDED,
+                clock=clock,
+            )
+        )
+        # Either the suspension waits for the award's member lock, or it has gone through.
+        for _ in range(300):
+            if suspension.done() or await other.fetchval(_WAITING) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        suspended_first = suspension.done()
+        await held.rollback()
+        awarded, _ = await asyncio.gather(award, suspension, return_exceptions=True)
+    finally:
+        await other.close()
+    if suspended_first:
+        assert isinstance(awarded, InvalidInput), "an award committed after the suspension"
+        assert [p.code for p in awarded.problems] == [ErrorCode.MEMBER_NOT_ACTIVE]
+    else:
+        assert not isinstance(awarded, BaseException)
+    late = earning.award_manual(
+        _write(acme, "k-2"), external_id="ann", points=5, reason="Goodwill", clock=clock
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await late
+    assert [p.code for p in refused.value.problems] == [ErrorCode.MEMBER_NOT_ACTIVE]
