@@ -20,3 +20,74 @@ can wait for each other in a circle:
    the foreign keys of members' inserts take; writes check the configuration in force by its
    version instead (loyalty/programs.py).
 """
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+ATTEMPTS = 4
+BACKOFF_SECONDS = 0.01  # before the first retry; doubled before each next one, jittered
+
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired
+_RETRIED = frozenset({DEADLOCK_DETECTED, SERIALIZATION_FAILURE})
+
+
+class Busy(TimeoutError):
+    """A write gave up on its locks: a lock wait outlasted lock_timeout, or PostgreSQL aborted it
+    to break a deadlock or a serialization conflict on every attempt. It rolled back and wrote
+    nothing, so the same request (the same idempotency key) may be sent again. A TimeoutError:
+    the gateway answers those as temporarily unavailable."""
+
+
+def retried(
+    transaction: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Run a service whose work is one whole transaction again when PostgreSQL aborted it to
+    break a deadlock or a serialization conflict: the victim of a deadlock succeeds on a later
+    attempt, once the other side has committed. Attempts are bounded (ATTEMPTS) and spaced by a
+    jittered, doubling backoff so that two victims do not collide again in step; after the last,
+    Busy. A lock timeout is not retried here: whatever held the lock that long may hold it again,
+    and the client, told Busy, retries when it sees fit."""
+
+    @functools.wraps(transaction)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        attempt = 1
+        while True:
+            try:
+                return await transaction(*args, **kwargs)
+            except Exception as error:
+                state = _sqlstate(error)
+                if state != LOCK_NOT_AVAILABLE and state not in _RETRIED:
+                    raise
+                if state == LOCK_NOT_AVAILABLE or attempt == ATTEMPTS:
+                    raise Busy(f"{transaction.__name__} gave up on its locks ({state})") from error
+                log.info(
+                    "%s aborted (%s), attempt %s; retrying", transaction.__name__, state, attempt
+                )
+            jitter = random.uniform(0.5, 1.5)  # noqa: S311 - spacing retries, not a secret
+            await asyncio.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1) * jitter)
+            attempt += 1
+
+    return run
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    """PostgreSQL's SQLSTATE for a driver error, also when the ORM wrapped it (`raise ... from`)."""
+    while error is not None:
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        error = error.__cause__
+    return None

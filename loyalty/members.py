@@ -20,6 +20,7 @@ from domain.members import (
     validate_details,
 )
 from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty.locks import retried
 from loyalty.models import Member
 from loyalty.points import reads
 from loyalty.points.models import PointsBalance
@@ -105,6 +106,7 @@ class DuplicateExternalId(InvalidInput):
         self.existing = existing
 
 
+@retried
 async def update_member(
     program: ProgramRef,
     member_id: int,

@@ -12,6 +12,7 @@ from domain.clock import Clock
 from domain.points_config import PointsConfig
 from domain.programs import ProgramSettings, validate_new_program, validate_program_update
 from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty.locks import retried
 from loyalty.models import Program
 from loyalty.points.config import from_json
 
@@ -97,6 +98,7 @@ async def create_program(
     )
 
 
+@retried
 async def update_program(
     program_id: int,
     *,

@@ -19,6 +19,7 @@ from domain.points_config import (
     Rounding,
     validate_points_config,
 )
+from loyalty.locks import retried
 from loyalty.models import Program
 
 
@@ -68,6 +69,7 @@ def from_json(data: dict[str, Any] | None) -> PointsConfig:
     )
 
 
+@retried
 async def configure_points(program_id: int, config: PointsConfig, *, clock: Clock) -> Program:
     """Replace the program's points configuration. Entries already written keep their
     explanations: a rule change never rewrites history."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from domain.clock import Clock
 from domain.ledger import EntryKind
+from loyalty.locks import retried
 from loyalty.points.account import SYSTEM_ACTOR, open_account
 
 log = logging.getLogger(__name__)
@@ -47,17 +49,23 @@ async def run_due(clock: Clock) -> JobReport:
         for row in due:
             after = row["member_id"]
             try:
-                async with in_transaction() as connection:
-                    account = await open_account(
-                        connection, row["program_id"], member_id=after, actor=SYSTEM_ACTOR, now=now
-                    )
-                    await account.settle_due()
+                kinds = await _settle(row["program_id"], after, now)
             except Exception:
                 log.exception("could not settle points of member %s; passed over", after)
                 failed += 1
                 continue
-            kinds = [posted.kind for posted in account.posted]
             members += 1
             activated += kinds.count(EntryKind.ACTIVATE)
             expired += kinds.count(EntryKind.EXPIRE)
     return JobReport(members, activated, expired, failed)
+
+
+@retried
+async def _settle(program_id: int, member_id: int, now: datetime) -> list[EntryKind]:
+    """One member's due points, in its own transaction under the member's lock."""
+    async with in_transaction() as connection:
+        account = await open_account(
+            connection, program_id, member_id=member_id, actor=SYSTEM_ACTOR, now=now
+        )
+        await account.settle_due()
+    return [posted.kind for posted in account.posted]

@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain.clock import Clock
+from loyalty.locks import retried
 from loyalty.points import idempotency
 from loyalty.points.account import Account, open_account
 from loyalty.points.models import PointsEntry
@@ -38,6 +39,7 @@ class WriteRequest:
     request: dict[str, Any]
 
 
+@retried
 async def points_write(
     write: WriteRequest,
     *,
@@ -51,7 +53,8 @@ async def points_write(
     `member` finds whose account to open (e.g. by externalId, or via an order) inside the
     transaction. Races between requests are settled by the database: the member's row lock
     serialises its writes and ON CONFLICT settles a repeated key or order, under PostgreSQL's
-    default READ COMMITTED isolation (each statement sees what committed before it).
+    default READ COMMITTED isolation (each statement sees what committed before it). A write
+    PostgreSQL aborts to break a deadlock runs again whole, under the same key (loyalty/locks.py).
     """
     idempotency.check_key(write.idempotency_key)
     digest = idempotency.request_hash(write.operation, write.request)

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from api.database import connection_params
 from domain.clock import FixedClock
+from domain.ledger import ExplanationLine, earn
 from domain.members import MemberStatus
 from domain.points_config import PointsConfig
 from domain.validation import ErrorCode, InvalidInput
@@ -21,7 +22,9 @@ from loyalty import members, programs
 from loyalty.models import Member
 from loyalty.points import config as points_config
 from loyalty.points import earning
-from loyalty.points.writes import WriteRequest
+from loyalty.points.account import Account, open_account
+from loyalty.points.models import PointsEntry
+from loyalty.points.writes import Work, WriteRequest, by_external_id, points_write
 from loyalty.programs import ProgramRef
 
 pytestmark = pytest.mark.integration
@@ -156,3 +159,48 @@ async def test_an_award_racing_a_suspension_never_commits_after_it(
     with pytest.raises(InvalidInput) as refused:
         await late
     assert [p.code for p in refused.value.problems] == [ErrorCode.MEMBER_NOT_ACTIVE]
+
+
+def _crossing(first: str, second: str, attempts: dict[str, int], barrier: asyncio.Barrier) -> Work:
+    """A test-only write against the lock order: it locks `first`, then also `second`."""
+
+    async def work(account: Account, program: ProgramRef) -> list[int]:
+        attempts[first] += 1
+        if attempts[first] == 1:
+            await barrier.wait()  # both writes hold their own member before either goes on
+        await open_account(
+            account.connection, program.id, external_id=second, actor="test", now=account.now
+        )
+        line = ExplanationLine("MANUAL", "Crossing", 1)
+        posting = earn(account.balance, 1, lines=(line,), activates_at=None, expires_at=None)
+        posted = await account.post(posting, reason_code="MANUAL", reason="Crossing")
+        return [posted.entry_id]
+
+    return work
+
+
+async def test_a_deadlock_is_retried_whole_and_each_write_lands_once(
+    acme: ProgramRef, clock: FixedClock
+) -> None:
+    attempts = {"ann": 0, "bob": 0}
+    barrier = asyncio.Barrier(2)
+    results = await asyncio.gather(
+        *(
+            points_write(
+                _write(acme, f"k-{first}"),
+                clock=clock,
+                member=by_external_id(first),
+                work=_crossing(first, second, attempts, barrier),
+            )
+            for first, second in (("ann", "bob"), ("bob", "ann"))
+        )
+    )
+    # PostgreSQL broke the deadlock by failing one; that one ran again, whole, under its own key.
+    assert sorted(attempts.values()) == [1, 2]
+    assert [r.replayed for r in results] == [False, False]
+    entries = await PointsEntry.all().order_by("id")
+    assert sorted((e.member_id, e.idempotency_key) for e in entries) == [
+        (1, "k-ann"),
+        (2, "k-bob"),
+    ]
+    assert {r.entries[0].id for r in results} == {e.id for e in entries}
