@@ -1,13 +1,13 @@
 """How failures reach clients.
 
 Expected failures of a mutation are `userErrors` in its payload (HTTP 200, typed codes). Top-level
-GraphQL errors are reserved for authentication, authorisation and bad query arguments, each with an
-`extensions.code`; anything else is a bug and is masked so no internals leak.
+GraphQL errors are reserved for documents and variables the schema refuses, authentication,
+authorisation, bad query arguments and outages, each with an `extensions.code`
+(api/error_policy.py); anything else is a bug and is masked so no internals leak.
 """
 
 from __future__ import annotations
 
-import logging
 from enum import StrEnum
 
 import strawberry
@@ -15,8 +15,6 @@ from graphql import GraphQLError
 
 from api.enums import described_enum
 from domain.validation import ErrorCode, InvalidInput
-
-log = logging.getLogger(__name__)
 
 described_enum(
     ErrorCode,
@@ -79,9 +77,12 @@ def user_errors(error: InvalidInput) -> list[UserError]:
 
 
 class TopLevelCode(StrEnum):
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
-    BAD_USER_INPUT = "BAD_USER_INPUT"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 class ClientError(GraphQLError):
@@ -89,12 +90,3 @@ class ClientError(GraphQLError):
 
     def __init__(self, message: str, code: TopLevelCode) -> None:
         super().__init__(message, extensions={"code": code.value})
-
-
-def should_mask(error: GraphQLError) -> bool:
-    """Mask everything but our client errors and GraphQL's own syntax/validation messages."""
-    original = error.original_error
-    if original is None or isinstance(original, ClientError):
-        return False
-    log.error("unexpected error in %s", error.path, exc_info=original)
-    return True

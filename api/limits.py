@@ -1,105 +1,89 @@
-"""Depth and alias limits, computed once per distinct document.
+"""Document limits, checked before GraphQL validation, then validation itself; both memoised.
 
-Strawberry's QueryDepthLimiter and MaxAliasesLimiter add validation rules that run on every request
-(about 0.9 ms each here, more than executing a small query). The same documents arrive again and
-again, so the verdict is memoised by the document's text: a repeated query pays a dict lookup.
+A document is first measured (api/document_measure.py, linear in its text whatever its shape)
+against depth, alias and expanded-field limits, so nothing after it ever walks a fragment bomb.
+Only then is it validated. Both verdicts are memoised: the same documents arrive again and again,
+and strawberry's QueryDepthLimiter and MaxAliasesLimiter cost more per request than executing a
+small query.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-)
+from graphql import DocumentNode, GraphQLError
+from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from api.document_measure import FragmentCycle, measure_operations
 
 CACHE_SIZE = 1024
 
+# graphql-core compares every pair of fields sharing a response name (OverlappingFieldsCanBeMerged)
+# and aborts with "Validation aborted." once its budget is spent. Its default, 500,000 units, is
+# about a second of one CPU here (800 copies of `program { key }` fit in the token limit). This is
+# some 40 ms, about what validating a document at the token limit costs anyway; 30 fragments
+# selecting the same five fields of one object spend 7,500, GraphiQL's introspection query none.
+FIELD_MERGING_BUDGET = 25_000
+overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = FIELD_MERGING_BUDGET
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int
+    max_aliases: int
+    max_fields: int  # after expanding fragments
+
 
 class DocumentLimits(SchemaExtension):
-    """Refuses documents nested deeper than `max_depth` or with more than `max_aliases` aliases.
-    Place it after ValidationCache so the GraphQL validation verdict is already known."""
+    """Refuses documents too deep, with too many aliases or expanding to too many fields, then
+    validates the rest. Replaces strawberry's ValidationCache, which would validate first."""
 
-    def __init__(self, *, max_depth: int, max_aliases: int) -> None:
-        self.max_depth = max_depth
-        self.max_aliases = max_aliases
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.query is not None:
-            problem = _verdict(context.query, document, self.max_depth, self.max_aliases)
-            if problem is not None:
-                context.pre_execution_errors = [
-                    *(context.pre_execution_errors or []),
-                    GraphQLError(problem),
-                ]
+            problem = _verdict(context.query, document, self.limits)
+            context.pre_execution_errors = (
+                [GraphQLError(problem)]
+                if problem is not None
+                else _validate(context.schema._schema, document, context.validation_rules)
+            )
         yield
 
 
-_verdicts: dict[tuple[str, int, int], str | None] = {}
+_validate = functools.lru_cache(maxsize=CACHE_SIZE)(validate_document)
+_verdicts: dict[tuple[str, Limits], str | None] = {}
 
 
-def _verdict(query: str, document: DocumentNode, max_depth: int, max_aliases: int) -> str | None:
-    key = (query, max_depth, max_aliases)
+def _verdict(query: str, document: DocumentNode, limits: Limits) -> str | None:
+    key = (query, limits)
     if key not in _verdicts:
         if len(_verdicts) >= CACHE_SIZE:
             _verdicts.pop(next(iter(_verdicts)))  # oldest first: dicts keep insertion order
-        _verdicts[key] = _judge(document, max_depth, max_aliases)
+        _verdicts[key] = _judge(document, limits)
     return _verdicts[key]
 
 
-def _judge(document: DocumentNode, max_depth: int, max_aliases: int) -> str | None:
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            name = definition.name.value if definition.name else "anonymous"
-            depth, aliases = _measure(definition.selection_set, fragments, frozenset())
-            if depth > max_depth:
-                return f"'{name}' exceeds maximum operation depth of {max_depth}"
-            if aliases > max_aliases:
-                return f"{aliases} aliases found. Allowed: {max_aliases}"
-    return None
-
-
-def _measure(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    visiting: frozenset[str],
-) -> tuple[int, int]:
-    """(depth, aliases) of a selection set, following fragments; cycles count as nothing (the
-    GraphQL validation that follows refuses them)."""
-    if selection_set is None:
-        return 0, 0
-    depth, aliases = 0, 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            aliases += 1 if selection.alias else 0
-            if selection.name.value.startswith("__"):
-                # Introspection (GraphiQL's own query nests `ofType` 13 deep) is bounded by the
-                # token limit instead, as depth limiters customarily do.
-                continue
-            inner_depth, inner_aliases = _measure(selection.selection_set, fragments, visiting)
-            depth = max(depth, 1 + inner_depth)
-            aliases += inner_aliases
-        elif isinstance(selection, InlineFragmentNode):
-            inner_depth, inner_aliases = _measure(selection.selection_set, fragments, visiting)
-            depth, aliases = max(depth, inner_depth), aliases + inner_aliases
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in visiting:
-                inner_depth, inner_aliases = _measure(
-                    fragments[name].selection_set, fragments, visiting | {name}
+def _judge(document: DocumentNode, limits: Limits) -> str | None:
+    try:
+        for operation, measure in measure_operations(document):
+            name = operation.name.value if operation.name else "anonymous"
+            if measure.fields > limits.max_fields:
+                return (
+                    f"'{name}' selects more than {limits.max_fields} fields once its fragments"
+                    " are expanded"
                 )
-                depth, aliases = max(depth, inner_depth), aliases + inner_aliases
-    return depth, aliases
+            if measure.depth > limits.max_depth:
+                return f"'{name}' exceeds maximum operation depth of {limits.max_depth}"
+            if measure.aliases > limits.max_aliases:
+                return f"{measure.aliases} aliases found. Allowed: {limits.max_aliases}"
+    except FragmentCycle as cycle:
+        return f"Cannot spread fragment '{cycle.name}' within itself."
+    return None

@@ -1,8 +1,8 @@
 """The GraphQL schema: the areas' queries and mutations, hardened and cached.
 
 Parser and validation caches are bounded (unbounded ones grow with every distinct query a client
-sends). Depth, alias and token limits stop abusive documents before execution. Unexpected errors
-are masked.
+sends). Token, depth, alias and expanded-field limits stop abusive documents before validation.
+Every top-level error carries a code; unexpected ones are masked (api/error_policy.py).
 """
 
 from __future__ import annotations
@@ -11,18 +11,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.errors import should_mask
-from api.limits import DocumentLimits
+from api.error_policy import ErrorPolicy
+from api.limits import DocumentLimits, Limits
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
 from api.node import NodeQueries
@@ -35,6 +30,8 @@ CACHE_SIZE = 1024
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+# Fragments may not make a document select more fields than one written out in full could.
+MAX_FIELDS = MAX_TOKENS
 
 
 Query: Any = merge_types("Query", (NodeQueries, ProgramQueries, MemberQueries))
@@ -68,7 +65,7 @@ class LoyaltySchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         """Client errors (bad tokens, syntax, arguments) are not server faults; bugs are logged
-        with their traceback by `should_mask` before masking, so nothing is logged here."""
+        with their traceback by ErrorPolicy before masking, so nothing is logged here."""
 
 
 def build_schema() -> strawberry.Schema:
@@ -78,10 +75,9 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(relay_max_results=100),
         extensions=[
             lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
-            lambda: DocumentLimits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
+            lambda: DocumentLimits(Limits(MAX_DEPTH, MAX_ALIASES, MAX_FIELDS)),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskErrors(should_mask_error=should_mask),
+            ErrorPolicy,
         ],
     )
 
