@@ -39,7 +39,7 @@ async def test_a_balance_beyond_what_clients_can_read_is_refused_and_writes_noth
     gql: GraphQLClient, ann: str
 ) -> None:
     refused = await award_order(gql, ann, "o-big", "3000000000.00")
-    assert errors(refused) == ["INVALID_AMOUNT"]
+    assert errors(refused) == ["POINTS_OUT_OF_RANGE"]
     assert (refused["entry"], refused["replayed"]) == (None, False)
     assert await balance(gql, ann) == bal(0)  # still readable, still zero
     assert await ledger(gql, ann) == []
