@@ -19,7 +19,7 @@ import jwt
 
 from api.settings import AuthSettings, SettingsError
 from domain.programs import is_program_key
-from domain.validation import clean_text
+from domain.validation import SUBJECT_MAX, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,6 @@ logger = logging.getLogger(__name__)
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 VERIFIED_CACHE_SIZE = 10_000
 VERIFIED_TTL_SECONDS = 300.0
-# Subjects are client ids or member externalIds: one printable line, bounded.
-SUBJECT_MAX = 200
 
 # Client-facing reasons, most specific class first (InvalidSignatureError is a DecodeError).
 _REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
@@ -188,6 +186,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     subject = claims["sub"]  # PyJWT already required it and checked it is a string
     if not subject:
         raise AuthError("missing claim: sub")
+    # One printable line, no longer than the actor columns that record who wrote (domain).
     if clean_text(subject, max_length=SUBJECT_MAX) != subject:
         raise AuthError("invalid claim: sub")
     return Principal(role=role, program_key=program, subject=subject)

@@ -96,6 +96,20 @@ class ProblemCollector:
             raise InvalidInput(*self._problems)
 
 
+# A token's subject is a client id or a member's externalId. A write records its actor as
+# `role:subject`, in columns of ACTOR_MAX characters: every subject a token may carry can write.
+SUBJECT_MAX = 200
+ROLE_MAX = 16
+ACTOR_MAX = ROLE_MAX + 1 + SUBJECT_MAX
+
+
+def actor(role: str, subject: str) -> str:
+    """The actor a write records for a verified token's role and subject."""
+    if not 0 < len(role) <= ROLE_MAX or not 0 < len(subject) <= SUBJECT_MAX:
+        raise ValueError(f"no actor for role {role!r} and a subject of {len(subject)} characters")
+    return f"{role}:{subject}"
+
+
 # C0 and C1 controls plus Unicode line/paragraph separators: none belong in one-line text.
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # BCP 47 tags are case-insensitive: any case is accepted, then written in the canonical case.

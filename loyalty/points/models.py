@@ -12,6 +12,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from domain.ledger import EntryKind, LotStatus
+from domain.validation import ACTOR_MAX
 from loyalty.models import TORTOISE_APP, Member, Program
 
 
@@ -68,7 +69,7 @@ class PointsEntry(Model):
     reason_code = fields.CharField(max_length=32)
     reason = fields.CharField(max_length=500)
     source_ref = fields.CharField(max_length=200, null=True)
-    actor = fields.CharField(max_length=200)
+    actor = fields.CharField(max_length=ACTOR_MAX)
     idempotency_key = fields.CharField(max_length=200, null=True)
     explanation: Any = fields.JSONField()
     created_at = fields.DatetimeField()
@@ -179,7 +180,7 @@ class IdempotencyKey(Model):
     id = fields.BigIntField(primary_key=True)
     program = _program()
     program_id: int
-    client = fields.CharField(max_length=200)
+    client = fields.CharField(max_length=ACTOR_MAX)
     key = fields.CharField(max_length=200)
     operation = fields.CharField(max_length=64)
     request_hash = fields.CharField(max_length=64)

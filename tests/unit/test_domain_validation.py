@@ -6,11 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from api.auth import Role
 from domain.validation import (
+    ACTOR_MAX,
+    SUBJECT_MAX,
     ErrorCode,
     InvalidInput,
     Problem,
     ProblemCollector,
+    actor,
     canonical_locale,
     clean_text,
 )
@@ -140,3 +144,10 @@ def test_locale_refused(tag: str) -> None:
 
 def test_locale_with_trailing_newline_refused() -> None:
     assert canonical_locale("en\n") is None
+
+
+def test_every_role_with_the_longest_subject_fits_the_actor_columns() -> None:
+    for role in Role:
+        assert len(actor(role.value, "s" * SUBJECT_MAX)) <= ACTOR_MAX
+    with pytest.raises(ValueError, match="subject"):
+        actor(Role.ADMIN.value, "s" * (SUBJECT_MAX + 1))
