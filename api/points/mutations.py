@@ -29,7 +29,7 @@ from api.points.types import (
 )
 from domain.clock import Clock
 from domain.earning import Order, OrderLine
-from domain.validation import InvalidInput, actor
+from domain.validation import InvalidInput
 from loyalty.points import earning, returns, spending
 from loyalty.points.writes import PointsResult, WriteRequest
 
@@ -162,7 +162,13 @@ async def _respond(
     try:
         result = await service(await _write(info, operation, input), info.context.clock)
     except InvalidInput as refused:
-        return payload(entry=None, balance=None, replayed=False, user_errors=user_errors(refused))
+        return payload(
+            entry=None,
+            balance=None,
+            replayed=False,
+            already_processed=False,
+            user_errors=user_errors(refused),
+        )
     return _payload(payload, result)
 
 
@@ -175,7 +181,7 @@ async def _write(info: strawberry.Info[Context, Any], operation: str, input: Any
         await info.context.require_program(),
         operation,
         key,
-        actor(principal.role.value, principal.subject),
+        f"{principal.role.value}:{principal.subject}",
         request,
     )
 
@@ -200,4 +206,18 @@ def _payload(cls: type[P], result: PointsResult) -> P:
     entry = result.entries[-1] if result.entries else None
     view = LedgerEntry.from_model(entry) if entry else None
     balance: PointsBalance | None = view.balance_after if view else None
-    return cls(entry=view, balance=balance, replayed=result.replayed, user_errors=[])
+    if result.balance is not None:  # not the entry's: it was written by an earlier request
+        now = result.balance
+        balance = PointsBalance(
+            available=now.available,
+            pending=now.pending,
+            debt=now.debt,
+            lifetime_earned=now.lifetime,
+        )
+    return cls(
+        entry=view,
+        balance=balance,
+        replayed=result.replayed,
+        already_processed=result.already_processed,
+        user_errors=[],
+    )

@@ -208,10 +208,17 @@ class PointsWritePayload:
         description="The entry written (or first written, for a replay); null if refused or nothing changed."
     )
     balance: PointsBalance | None = strawberry.field(
-        description="The member's points right after the entry."
+        description="The member's points right after the entry (see `alreadyProcessed`)."
     )
     replayed: bool = strawberry.field(
         description="True when this idempotency key was seen before and the original result is returned."
+    )
+    already_processed: bool = strawberry.field(
+        description="True when an earlier request under another idempotency key already did what "
+        "this one asks (reverseOrder with a returnId already reversed): nothing new was written, "
+        "`entry` is the earlier entry (null if it took back no points) and `balance` the member's "
+        "points when this request was answered. A repeated order or event is refused instead "
+        "(ALREADY_AWARDED), never awarded twice."
     )
     user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; nothing was written."

@@ -13,7 +13,7 @@ from domain.currency import format_money
 from domain.earning import clawback_points, validate_return
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
-from loyalty.points.writes import PointsResult, WriteRequest, points_write
+from loyalty.points.writes import Earlier, PointsResult, WriteRequest, points_write
 from loyalty.programs import ProgramRef
 
 _MEMBER_OF = "SELECT member_id FROM points_order WHERE program_id = $1 AND order_id = $2"
@@ -45,8 +45,8 @@ async def reverse_order(
     """Claw back points for a full or partial return, from the order's pending points first.
 
     Points the member already spent follow the program's clawback policy (debt, negative balance,
-    or refusal). The same returnId again is a no-op returning the first result; returning more
-    than the order's total is refused.
+    or refusal). The same returnId again writes nothing: it answers as already processed, with
+    the first return's entry and the balance now. Returning more than the order's total is refused.
     """
     validate_return(return_id, amount, currency, write.program.currency)
 
@@ -63,7 +63,7 @@ async def reverse_order(
             )
         return {"member_id": rows[0]["member_id"]}
 
-    async def work(account: Account, program: ProgramRef) -> list[int]:
+    async def work(account: Account, program: ProgramRef) -> list[int] | Earlier:
         [found] = await account.connection.execute_query_dict(_ORDER, [program.id, order_id])
         earlier = await account.connection.execute_query_dict(_RETURN, [found["id"], return_id])
         if earlier:
@@ -75,7 +75,7 @@ async def reverse_order(
                         ErrorCode.RETURN_ID_REUSED,
                     )
                 )
-            return [earlier[0]["entry_id"]] if earlier[0]["entry_id"] else []
+            return Earlier([earlier[0]["entry_id"]] if earlier[0]["entry_id"] else [])
         total, returned = Decimal(found["total"]), Decimal(found["returned_total"])
         if returned + amount > total:
             raise InvalidInput(

@@ -4,13 +4,14 @@ member's account, do the work, remember the result, commit; then return the entr
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain.clock import Clock
+from domain.ledger import Balance
 from loyalty.locks import retried
 from loyalty.points import idempotency
 from loyalty.points.account import Account, open_account
@@ -18,7 +19,7 @@ from loyalty.points.models import PointsEntry
 from loyalty.programs import ProgramRef, in_force
 
 # The work gets the program in force as the transaction read it, not the request's cached copy.
-Work = Callable[[Account, ProgramRef], Awaitable[list[int]]]
+Work = Callable[[Account, ProgramRef], Awaitable["list[int] | Earlier"]]
 Locate = Callable[[BaseDBAsyncClient], Awaitable[dict[str, Any]]]
 
 
@@ -28,6 +29,18 @@ class PointsResult:
 
     entries: list[PointsEntry]
     replayed: bool
+    # What was asked had been done by an earlier request under another key: `entries` are its,
+    # and `balance` is the member's points when this request was answered.
+    already_processed: bool = False
+    balance: Balance | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What `work` returns when an earlier request under another key already did what was asked
+    (a returnId already reversed): that request's entries, nothing new written."""
+
+    entries: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +90,7 @@ async def _attempt(
             now=now,
         )
         if replay is not None:
-            entry_ids: list[int] = replay["entries"]
+            result: dict[str, Any] = replay
         else:
             account = await open_account(
                 connection,
@@ -90,21 +103,36 @@ async def _attempt(
             )
             program = await in_force(connection, write.program)
             await account.settle_due()
-            entry_ids = await work(account, program)
+            result = _outcome(await work(account, program), account.balance)
             written = {posted.entry_id: posted.entry for posted in account.posted}
             await idempotency.remember(
                 connection,
                 program_id=write.program.id,
                 client=write.client,
                 key=write.idempotency_key,
-                result={"entries": entry_ids},
+                result=result,
             )
+    entry_ids: list[int] = result["entries"]
     # Entries this call wrote are known as written; only earlier ones (a replay, a repeated
     # return) are read back.
     missing = [entry_id for entry_id in entry_ids if entry_id not in written]
     if missing:
         written.update({entry.id: entry for entry in await PointsEntry.filter(id__in=missing)})
-    return PointsResult([written[entry_id] for entry_id in entry_ids], replayed=replay is not None)
+    shown = result.get("balance")
+    return PointsResult(
+        [written[entry_id] for entry_id in entry_ids],
+        replayed=replay is not None,
+        already_processed=result.get("already_processed", False),
+        balance=Balance(**shown) if shown else None,
+    )
+
+
+def _outcome(done: list[int] | Earlier, balance: Balance) -> dict[str, Any]:
+    """What the key remembers: the entries, and for work an earlier request had done the balance
+    this answer shows, so that a retry of it replays it whole."""
+    if isinstance(done, Earlier):
+        return {"entries": done.entries, "already_processed": True, "balance": asdict(balance)}
+    return {"entries": done}
 
 
 def by_external_id(external_id: str) -> Locate:

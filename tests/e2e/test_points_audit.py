@@ -22,6 +22,8 @@ from tests.e2e.points_helpers import (
     bal,
     balance,
     configure,
+    errors,
+    key,
     member_token,
     redeem,
     reverse,
@@ -39,6 +41,13 @@ NODE = "query($id: ID!) { node(id: $id) { id ... on LedgerEntry { kind points } 
 PAGE = f"ledger(first: 100) {{ edges {{ node {{ {AUDIT} }} }} }}"
 MY_LEDGER = f"{{ me {{ {PAGE} }} }}"
 THEIR_LEDGER = f"query($id: ID!) {{ member(id: $id) {{ {PAGE} }} }}"
+REVERSE = f"""mutation($input: ReverseOrderInput!) {{ reverseOrder(input: $input) {{
+  entry {{ {AUDIT} }} balance {{ available pending debt lifetimeEarned }}
+  replayed alreadyProcessed userErrors {{ code }}
+}} }}"""
+AWARD = """mutation($input: AwardPointsInput!) { awardPoints(input: $input) {
+  entry { id } balance { available } replayed alreadyProcessed userErrors { code }
+} }"""
 BUCKETS = ("available", "pending", "debt", "lifetimeEarned")
 
 
@@ -50,6 +59,19 @@ async def _node(gql: GraphQLClient, global_id: str, bearer: str) -> dict[str, An
 async def _my_ledger(gql: GraphQLClient, external_id: str) -> list[dict[str, Any]]:
     data = await gql.ok(MY_LEDGER, bearer=member_token(external_id))
     return [edge["node"] for edge in data["me"]["ledger"]["edges"]]
+
+
+async def _reverse(
+    gql: GraphQLClient, return_id: str, amount: str, *, order: str = "o-1", idem: str | None = None
+) -> dict[str, Any]:
+    input = {
+        "idempotencyKey": idem or key(),
+        "orderId": order,
+        "returnId": return_id,
+        "amount": amount,
+        "currency": "EUR",
+    }
+    return await write(gql, REVERSE, input)
 
 
 async def test_a_ledger_entry_is_a_node_for_whoever_may_see_it(
@@ -144,3 +166,56 @@ async def test_bucket_changes_add_up_to_the_balance(
     assert {b: sum(e["changes"][b] for e in entries) for b in BUCKETS} == now
     assert entries[0]["balanceAfter"] == now
     assert sum(e["points"] for e in entries) != now["available"]  # why `changes` exists
+
+
+async def test_a_return_repeated_under_a_new_key_says_it_was_already_processed(
+    gql: GraphQLClient, ann: str
+) -> None:
+    await award_order(gql, ann, "o-1", "10.00")
+    first = await _reverse(gql, "r-1", "4.00")
+    assert (first["replayed"], first["alreadyProcessed"]) == (False, False)
+    assert first["balance"] == bal(6, lifetime=6)
+    await award_manual(gql, ann, 5)
+
+    idem = key()
+    again = await _reverse(gql, "r-1", "4.00", idem=idem)
+    assert (again["userErrors"], again["replayed"], again["alreadyProcessed"]) == ([], False, True)
+    assert again["entry"]["id"] == first["entry"]["id"]
+    assert again["balance"] == bal(11, lifetime=11) == await balance(gql, ann)  # now, not then
+
+    await award_manual(gql, ann, 1)
+    replay = await _reverse(gql, "r-1", "4.00", idem=idem)  # a retry of that answer
+    assert (replay["replayed"], replay["alreadyProcessed"]) == (True, True)
+    assert (replay["entry"]["id"], replay["balance"]) == (first["entry"]["id"], again["balance"])
+
+    await award_order(gql, ann, "o-2", "0.50")  # earns nothing, so its return takes nothing back
+    nothing = await _reverse(gql, "r-1", "0.50", order="o-2")  # no entry
+    assert (nothing["entry"], nothing["alreadyProcessed"]) == (None, False)
+    repeated = await _reverse(gql, "r-1", "0.50", order="o-2")
+    assert (repeated["entry"], repeated["alreadyProcessed"]) == (None, True)
+    assert repeated["balance"] == bal(12, lifetime=12)
+    assert [e["points"] for e in await _my_ledger(gql, ann)] == [0, 1, 5, -4, 10]
+
+
+async def test_an_order_repeated_under_a_new_key_is_refused_as_already_awarded(
+    gql: GraphQLClient, ann: str
+) -> None:
+    order = {"orderId": "o-1", "total": "10.00", "currency": "EUR", "lines": []}
+
+    async def award() -> dict[str, Any]:
+        source = {"order": order}
+        return await write(
+            gql, AWARD, {"idempotencyKey": key(), "externalId": ann, "source": source}
+        )
+
+    first = await award()
+    assert (first["userErrors"], first["alreadyProcessed"]) == ([], False)
+    again = await award()
+    assert errors(again) == ["ALREADY_AWARDED"]
+    assert (again["entry"], again["balance"], again["replayed"], again["alreadyProcessed"]) == (
+        None,
+        None,
+        False,
+        False,
+    )
+    assert await balance(gql, ann) == bal(10, lifetime=10)
