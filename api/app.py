@@ -116,7 +116,10 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         config = tortoise_config(
-            database_url, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max
+            database_url,
+            pool_min=settings.db_pool_min,
+            pool_max=settings.db_pool_max,
+            timeouts=settings.db_timeouts,
         )
         redis: Redis = Redis.from_url(
             redis_url,

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.engine import URL
 
-from api.settings import SettingsError
+from api.settings import DatabaseTimeouts, SettingsError
 
 # Every Tortoise app whose models map tables created by the Alembic revisions.
 MODEL_MODULES = {"loyalty": ["loyalty.models", "loyalty.points.models"]}
@@ -35,18 +35,31 @@ def connection_params(database_url: str) -> dict[str, Any]:
     return params
 
 
-def tortoise_config(database_url: str, *, pool_min: int = 1, pool_max: int = 10) -> dict[str, Any]:
-    """The Tortoise configuration for DATABASE_URL with a bounded asyncpg pool."""
+def tortoise_config(
+    database_url: str,
+    *,
+    pool_min: int = 1,
+    pool_max: int = 10,
+    timeouts: DatabaseTimeouts | None = None,
+) -> dict[str, Any]:
+    """The Tortoise configuration for DATABASE_URL with a bounded asyncpg pool.
+
+    With `timeouts` (the API's), every pooled connection starts with them as server settings;
+    without (the CLI's audits and jobs), the server's own defaults apply."""
+    credentials: dict[str, Any] = {
+        **connection_params(database_url),
+        "minsize": pool_min,
+        "maxsize": pool_max,
+    }
+    if timeouts is not None:
+        credentials["server_settings"] = {
+            "lock_timeout": str(timeouts.lock_ms),
+            "statement_timeout": str(timeouts.statement_ms),
+            "idle_in_transaction_session_timeout": str(timeouts.idle_in_transaction_ms),
+        }
     return {
         "connections": {
-            "default": {
-                "engine": "tortoise.backends.asyncpg",
-                "credentials": {
-                    **connection_params(database_url),
-                    "minsize": pool_min,
-                    "maxsize": pool_max,
-                },
-            }
+            "default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials}
         },
         "apps": {
             app: {"models": modules, "default_connection": "default"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +30,19 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DatabaseTimeouts:
+    """Limits PostgreSQL enforces on each of the API's connections, in milliseconds (0: none).
+
+    A write waiting longer than `lock_ms` for a lock fails as retryable rather than hanging its
+    request; a statement running longer than `statement_ms` is cancelled; a transaction left idle
+    longer than `idle_in_transaction_ms` (a stalled worker) is ended, and its locks with it."""
+
+    lock_ms: int = 5000
+    statement_ms: int = 15000
+    idle_in_transaction_ms: int = 30000
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the service reads from its environment."""
 
@@ -42,6 +55,7 @@ class Settings:
     auth: AuthSettings
     jobs_interval_seconds: int = 60
     cors_origins: tuple[str, ...] = ()
+    db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
 
     @property
     def development(self) -> bool:
@@ -77,6 +91,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auth=_auth_settings(source, environment == "development", data_dir),
         jobs_interval_seconds=_int(source, "LOYALTY_JOBS_INTERVAL_SECONDS", 60, minimum=0),
         cors_origins=_origins(source.get("LOYALTY_CORS_ORIGINS", "")),
+        db_timeouts=_db_timeouts(source),
+    )
+
+
+def _db_timeouts(source: Mapping[str, str]) -> DatabaseTimeouts:
+    default = DatabaseTimeouts()
+    return DatabaseTimeouts(
+        lock_ms=_int(source, "LOYALTY_DB_LOCK_TIMEOUT_MS", default.lock_ms, minimum=0),
+        statement_ms=_int(
+            source, "LOYALTY_DB_STATEMENT_TIMEOUT_MS", default.statement_ms, minimum=0
+        ),
+        idle_in_transaction_ms=_int(
+            source,
+            "LOYALTY_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+            default.idle_in_transaction_ms,
+            minimum=0,
+        ),
     )
 
 

@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from api.auth import Role
+from api.database import connection_params
 from tests.conftest import AUTH, TEST_SECRET, token
 from tests.e2e.conftest import CREATE_PROGRAM, ENROLL, GraphQLClient
 from tests.e2e.points_helpers import AWARD, CONFIGURE, REDEEM, REVERSE, errors, key, write
@@ -26,6 +28,7 @@ from tests.e2e.points_helpers import AWARD, CONFIGURE, REDEEM, REVERSE, errors, 
 pytestmark = pytest.mark.e2e
 
 LOYALTY = str(Path(sys.executable).parent / "loyalty")
+LOCK_TIMEOUT_MS = 300
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +46,7 @@ def worker_url(
         "LOYALTY_JWT_ISSUER": AUTH.issuer,
         "LOYALTY_JWT_AUDIENCE": AUTH.audience,
         "LOYALTY_JOBS_INTERVAL_SECONDS": "0",
+        "LOYALTY_DB_LOCK_TIMEOUT_MS": str(LOCK_TIMEOUT_MS),
     }
     server = subprocess.Popen(
         [LOYALTY, "serve", "--port", str(port)],
@@ -169,3 +173,44 @@ async def test_a_deny_clawback_policy_applies_at_once_on_the_other_worker(
     await tenant.configure(gql, clawbackPolicy="DENY")
     returns = [await tenant.reverse(other, f"r-{n}", "5.00") for n in range(5)]
     assert [errors(r) for r in returns] == [["CLAWBACK_DENIED"]] * 5
+
+
+async def test_a_write_stuck_behind_a_lock_gets_an_error_to_retry_not_a_hang(
+    gql: GraphQLClient, other: GraphQLClient, database_url: str
+) -> None:
+    tenant = Tenant()
+    await tenant.provision(gql)
+    award = {
+        "idempotencyKey": key(),
+        "externalId": "ann",
+        "source": {"manual": {"points": 5, "reason": "Goodwill"}},
+    }
+    holder = await asyncpg.connect(**connection_params(database_url))
+    try:
+        async with holder.transaction():
+            # Something else holds ann's lock for longer than the worker's lock_timeout.
+            await holder.execute(
+                "SELECT 1 FROM member m JOIN program p ON p.id = m.program_id"
+                " WHERE p.key = $1 FOR UPDATE OF m",
+                tenant.key,
+            )
+            started = time.monotonic()
+            response = await other.http.post(
+                "/graphql",
+                json={"query": AWARD, "variables": {"input": award}},
+                headers={"Authorization": f"Bearer {tenant.store}"},
+            )
+            waited = time.monotonic() - started
+    finally:
+        await holder.close()
+    body = response.json()
+    assert waited < 3
+    assert body["data"] is None or body["data"]["awardPoints"] is None
+    assert [error["path"] for error in body["errors"]] == [["awardPoints"]]
+    # Nothing was written: the same request goes through once the lock is free.
+    retried = await write(gql, AWARD, award, bearer=tenant.store)
+    assert (retried["userErrors"], retried["replayed"], retried["entry"]["points"]) == (
+        [],
+        False,
+        5,
+    )

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import asyncpg
 import pytest
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from api.database import connection_params
@@ -19,6 +20,7 @@ from domain.members import MemberStatus
 from domain.points_config import PointsConfig
 from domain.validation import ErrorCode, InvalidInput
 from loyalty import members, programs
+from loyalty.locks import Busy
 from loyalty.models import Member
 from loyalty.points import config as points_config
 from loyalty.points import earning
@@ -204,3 +206,42 @@ async def test_a_deadlock_is_retried_whole_and_each_write_lands_once(
         (2, "k-bob"),
     ]
     assert {r.entries[0].id for r in results} == {e.id for e in entries}
+
+
+async def test_the_apps_connections_carry_the_time_limits(acme: ProgramRef) -> None:
+    connection = connections.get("default")
+    shown = {
+        name: (await connection.execute_query_dict(f"SHOW {name}"))[0][name]
+        for name in ("lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout")
+    }
+    assert shown == {
+        "lock_timeout": "5s",
+        "statement_timeout": "15s",
+        "idle_in_transaction_session_timeout": "30s",
+    }
+
+
+async def test_a_lock_wait_past_lock_timeout_is_busy_not_a_hang(
+    acme: ProgramRef, clock: FixedClock, database_url: str
+) -> None:
+    other = await asyncpg.connect(**connection_params(database_url))
+    try:
+        async with other.transaction():
+            await other.execute("SELECT 1 FROM member WHERE external_id = 'ann' FOR UPDATE")
+            # The app's own limit is 5 s; this transaction around the award lowers it to 0.2 s.
+            async with in_transaction() as connection:
+                await connection.execute_script("SET LOCAL lock_timeout = '200ms'")
+                with pytest.raises(Busy):
+                    await asyncio.wait_for(
+                        earning.award_manual(
+                            _write(acme, "k-1"),
+                            external_id="ann",
+                            points=5,
+                            reason="Goodwill",
+                            clock=clock,
+                        ),
+                        timeout=3,
+                    )
+    finally:
+        await other.close()
+    assert await PointsEntry.all().count() == 0
