@@ -29,7 +29,7 @@ from api.points.types import (
 )
 from domain.clock import Clock
 from domain.earning import Order, OrderLine
-from domain.validation import InvalidInput
+from domain.validation import InvalidInput, actor
 from loyalty.points import earning, returns, spending
 from loyalty.points.writes import PointsResult, WriteRequest
 
@@ -181,7 +181,7 @@ async def _write(info: strawberry.Info[Context, Any], operation: str, input: Any
         await info.context.require_program(),
         operation,
         key,
-        f"{principal.role.value}:{principal.subject}",
+        actor(principal.role.value, principal.subject),
         request,
     )
 
