@@ -42,6 +42,8 @@ class NodeQueries:
             decoded = relay.GlobalID.from_id(id)
         except ValueError:
             return None
+        if str(decoded) != id:  # see decode_global_id: one spelling per object
+            return None
         resolver = NODE_RESOLVERS.get(decoded.type_name)
         key = parse_key(decoded.node_id)
         if resolver is None or key is None:

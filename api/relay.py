@@ -57,7 +57,11 @@ def decode_global_id(global_id: str, type_name: str) -> int | None:
         decoded = relay.GlobalID.from_id(global_id)
     except ValueError:  # GlobalIDValueError, base64 and UTF-8 errors are all ValueErrors
         return None
-    return parse_key(decoded.node_id) if decoded.type_name == type_name else None
+    # Base64 decoding skips characters outside its alphabet (a NUL, a newline): only the id as
+    # the API writes it names the row, so no other spelling reaches it.
+    if decoded.type_name != type_name or str(decoded) != global_id:
+        return None
+    return parse_key(decoded.node_id)
 
 
 def keyset_connection(
@@ -95,7 +99,7 @@ def decode_cursor(cursor: str | None, kind: str) -> int | None:
     try:
         prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         parsed = parse_key(key) if prefix == kind else None
-        if parsed is not None:
+        if parsed is not None and encode_cursor(kind, parsed) == cursor:  # as written, only
             return parsed
     except ValueError:  # binascii.Error and UnicodeDecodeError included
         pass

@@ -12,12 +12,27 @@ from zoneinfo import ZoneInfo
 
 from domain.currency import format_money, minor_unit_exponent
 from domain.ledger import ExplanationLine
-from domain.points_config import Cap, CapPeriod, PointsConfig, Rounding
-from domain.validation import ErrorCode, InvalidInput, Problem, ProblemCollector, clean_text
+from domain.points_config import (
+    EVENT_NAME_RULE,
+    Cap,
+    CapPeriod,
+    PointsConfig,
+    Rounding,
+    is_event_name,
+)
+from domain.validation import (
+    ErrorCode,
+    InvalidInput,
+    Problem,
+    ProblemCollector,
+    is_bounded_decimal,
+)
 
 MAX_ORDER_LINES = 500
 MAX_AMOUNT = Decimal("1e12")
+AMOUNT_DIGITS = 13  # before the point, for MAX_AMOUNT
 REFERENCE_MAX = 128
+INVALID_ORDER = ErrorCode.INVALID_ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,40 +79,61 @@ def round_points(value: Fraction, rounding: Rounding) -> int:
 
 def validate_order(order: Order, program_currency: str, *, at: tuple[str, ...] = ()) -> Order:
     """Refuse what cannot be priced: another currency (never converted), negative or
-    over-precise amounts, empty SKUs, non-positive quantities. `at` is the order's input path."""
+    over-precise amounts, malformed ids, SKUs or categories, non-positive quantities. `at` is the
+    order's input path; each line's problems are reported at its own fields."""
     problems = ProblemCollector(at)
     check_money(problems, order.total, order.currency, program_currency, amount_field="total")
-    if clean_text(order.order_id, max_length=REFERENCE_MAX) != order.order_id:
-        problems.add(
-            "orderId",
-            f"orderId must be 1-{REFERENCE_MAX} printable characters.",
-            ErrorCode.INVALID_ORDER,
-        )
+    problems.reference(
+        "orderId", order.order_id, max_length=REFERENCE_MAX, label="orderId", code=INVALID_ORDER
+    )
     if len(order.lines) > MAX_ORDER_LINES:
-        problems.add("lines", f"At most {MAX_ORDER_LINES} lines.", ErrorCode.INVALID_ORDER)
+        problems.add("lines", f"At most {MAX_ORDER_LINES} lines.", INVALID_ORDER)
     exponent = minor_unit_exponent(program_currency)
-    for line in order.lines:
-        if not line.sku.strip() or line.quantity <= 0 or not _is_amount(line.unit_price, exponent):
+    for index, line in enumerate(order.lines[:MAX_ORDER_LINES]):
+        at_line = ("lines", str(index))
+        problems.reference(
+            (*at_line, "sku"), line.sku, max_length=REFERENCE_MAX, label="sku", code=INVALID_ORDER
+        )
+        if line.category is not None:
+            problems.reference(
+                (*at_line, "category"),
+                line.category,
+                max_length=REFERENCE_MAX,
+                label="category",
+                code=INVALID_ORDER,
+            )
+        if line.quantity <= 0:
+            problems.add((*at_line, "quantity"), "quantity must be at least 1.", INVALID_ORDER)
+        if not _is_amount(line.unit_price, exponent):
             problems.add(
-                "lines",
-                f"Line {line.sku!r} needs a SKU, a positive quantity and a valid unit price.",
-                ErrorCode.INVALID_ORDER,
+                (*at_line, "unitPrice"), _amount_rule("unitPrice", exponent), INVALID_ORDER
             )
     problems.raise_if_any()
     return order
 
 
-def validate_return(return_id: str, amount: Decimal, currency: str, program_currency: str) -> None:
-    """A return names itself and a positive amount in the program's currency."""
+def validate_return(
+    order_id: str, return_id: str, amount: Decimal, currency: str, program_currency: str
+) -> None:
+    """A return names its order and itself, and a positive amount in the program's currency."""
     problems = ProblemCollector()
     check_money(problems, amount, currency, program_currency, amount_field="amount")
-    if amount.is_finite() and amount == 0:  # negatives and NaN are already refused as money
+    if _is_amount(amount, minor_unit_exponent(program_currency)) and amount == 0:
         problems.add("amount", "A return must have a positive amount.", ErrorCode.INVALID_AMOUNT)
-    if clean_text(return_id, max_length=REFERENCE_MAX) != return_id:
-        problems.add(
-            "returnId",
-            f"returnId must be 1-{REFERENCE_MAX} printable characters.",
-            ErrorCode.INVALID_ORDER,
+    for field, value in (("orderId", order_id), ("returnId", return_id)):
+        problems.reference(field, value, max_length=REFERENCE_MAX, label=field, code=INVALID_ORDER)
+    problems.raise_if_any()
+
+
+def validate_event(name: str, reference: str, *, at: tuple[str, ...] = ()) -> None:
+    """An event award names an event as the configuration can (snake_case) and, optionally, what
+    it was about."""
+    problems = ProblemCollector(at)
+    if not is_event_name(name):
+        problems.add("name", f"No event has this name: {EVENT_NAME_RULE}.", ErrorCode.UNKNOWN_EVENT)
+    if reference != "":
+        problems.reference(
+            "reference", reference, max_length=REFERENCE_MAX, label="reference", code=INVALID_ORDER
         )
     problems.raise_if_any()
 
@@ -111,19 +147,15 @@ def check_money(
     amount_field: str,
 ) -> None:
     """Money in the program's currency only (never converted), within range and precision."""
-    if currency != program_currency:
+    if currency != program_currency:  # not echoed: it may be anything a client sent
         problems.add(
             "currency",
-            f"This program counts in {program_currency}, not {currency}.",
+            f"This program counts in {program_currency} only.",
             ErrorCode.CURRENCY_MISMATCH,
         )
     exponent = minor_unit_exponent(program_currency)
     if not _is_amount(amount, exponent):
-        problems.add(
-            amount_field,
-            f"{amount_field} must be 0 to {MAX_AMOUNT} with at most {exponent} decimals.",
-            ErrorCode.INVALID_AMOUNT,
-        )
+        problems.add(amount_field, _amount_rule(amount_field, exponent), ErrorCode.INVALID_AMOUNT)
 
 
 def order_points(
@@ -233,7 +265,9 @@ def _rounded(parts: list[tuple[str, str, Fraction]], rounding: Rounding) -> Comp
 
 def _is_amount(value: Decimal, exponent: int) -> bool:
     """A finite, non-negative amount with no more decimals than the currency has."""
-    if not value.is_finite() or not Decimal(0) <= value <= MAX_AMOUNT:
-        return False
-    places = value.normalize().as_tuple().exponent
-    return isinstance(places, int) and -places <= exponent
+    bounded = is_bounded_decimal(value, integer_digits=AMOUNT_DIGITS, scale=exponent)
+    return bounded and Decimal(0) <= value <= MAX_AMOUNT
+
+
+def _amount_rule(field: str, exponent: int) -> str:
+    return f"{field} must be 0 to {MAX_AMOUNT} with at most {exponent} decimals."

@@ -12,6 +12,7 @@ from domain.validation import (
     InvalidInput,
     Problem,
     ProblemCollector,
+    is_plain,
 )
 
 EXTERNAL_ID_MAX = 128
@@ -53,7 +54,7 @@ class MemberDetails:
 def normalise_email(email: str) -> str | None:
     """Lower-cases the domain (case-insensitive by RFC) but keeps the local part as given."""
     candidate = email.strip()
-    if len(candidate) > EMAIL_MAX or _EMAIL.fullmatch(candidate) is None:
+    if len(candidate) > EMAIL_MAX or not is_plain(candidate) or _EMAIL.fullmatch(candidate) is None:
         return None
     local, _, domain_part = candidate.rpartition("@")
     return f"{local}@{domain_part.lower()}"
@@ -61,6 +62,12 @@ def normalise_email(email: str) -> str | None:
 
 def is_external_id(external_id: str) -> bool:
     return _EXTERNAL_ID.fullmatch(external_id) is not None
+
+
+def require_external_id(external_id: str, field: tuple[str, ...] = ("externalId",)) -> None:
+    """Refuse a malformed externalId at its input path, before anything looks it up."""
+    if not is_external_id(external_id):
+        raise InvalidInput(Problem(field, EXTERNAL_ID_RULE, ErrorCode.INVALID_EXTERNAL_ID))
 
 
 def validate_details(

@@ -19,7 +19,12 @@ MAX_EVENT_POINTS = 10_000_000
 MAX_EXPIRY_DAYS = 3650  # ten years; beyond that choose NEVER
 MAX_EXPIRY_MONTHS = 120
 MAX_MULTIPLIER = Decimal(100)
+MULTIPLIER_SCALE = 2
 MAX_RATE = Decimal(10_000)
+RATE_SCALE = 6
+BONUS_TARGET_MAX = 128  # a SKU or category, as long as an order line's
+EVENT_NAME_RULE = f"snake_case, at most {EVENT_NAME_MAX} characters"
+_EVENT_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
 
 class Rounding(StrEnum):
@@ -116,35 +121,52 @@ class PointsConfig:
         return max(matches, key=lambda b: b.multiplier, default=None)
 
 
+def is_event_name(name: str) -> bool:
+    return len(name) <= EVENT_NAME_MAX and _EVENT_NAME.fullmatch(name) is not None
+
+
 def validate_points_config(config: PointsConfig) -> PointsConfig:
-    """Check a configuration as a whole; raises InvalidInput listing every problem."""
+    """Check a configuration as a whole; raises InvalidInput listing every problem, each at its
+    input path (a bonus's at ('bonuses', index, field))."""
     problems = ProblemCollector()
-    if not (config.earn_rate.is_finite() and Decimal(0) <= config.earn_rate <= MAX_RATE):
-        problems.add(
-            "earnRate",
-            f"earnRate must be between 0 and {MAX_RATE}.",
-            ErrorCode.INVALID_POINTS_CONFIG,
-        )
-    for bonus in config.bonuses:
+    invalid = ErrorCode.INVALID_POINTS_CONFIG
+    problems.decimal(
+        "earnRate",
+        config.earn_rate,
+        low=Decimal(0),
+        high=MAX_RATE,
+        scale=RATE_SCALE,
+        label="earnRate",
+        code=invalid,
+    )
+    for index, bonus in enumerate(config.bonuses):
+        at = ("bonuses", str(index))
         if (bonus.sku is None) == (bonus.category is None):
+            problems.add(at, "Each bonus names exactly one of sku or category.", invalid)
+        for kind, target in (("sku", bonus.sku), ("category", bonus.category)):
+            if target is not None:
+                problems.reference(
+                    (*at, kind), target, max_length=BONUS_TARGET_MAX, label=kind, code=invalid
+                )
+        problems.decimal(
+            (*at, "multiplier"),
+            bonus.multiplier,
+            low=Decimal(1),
+            high=MAX_MULTIPLIER,
+            scale=MULTIPLIER_SCALE,
+            label="A bonus multiplier",
+            code=invalid,
+        )
+    for index, (name, points) in enumerate(config.events.items()):
+        if not is_event_name(name):
             problems.add(
-                "bonuses",
-                "Each bonus names exactly one of sku or category.",
-                ErrorCode.INVALID_POINTS_CONFIG,
+                ("events", str(index), "name"), f"Event names are {EVENT_NAME_RULE}.", invalid
             )
-        if not (bonus.multiplier.is_finite() and Decimal(1) <= bonus.multiplier <= MAX_MULTIPLIER):
+        if not 0 < points <= MAX_EVENT_POINTS:
             problems.add(
-                "bonuses",
-                f"Bonus multipliers must be between 1 and {MAX_MULTIPLIER}.",
-                ErrorCode.INVALID_POINTS_CONFIG,
-            )
-    for name, points in config.events.items():
-        snake = re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name) is not None
-        if not snake or len(name) > EVENT_NAME_MAX or not 0 < points <= MAX_EVENT_POINTS:
-            problems.add(
-                "events",
-                f"Event {name!r} needs a snake_case name of at most {EVENT_NAME_MAX} characters and 1 to {MAX_EVENT_POINTS} points.",
-                ErrorCode.INVALID_POINTS_CONFIG,
+                ("events", str(index), "points"),
+                f"An event earns 1 to {MAX_EVENT_POINTS} points.",
+                invalid,
             )
     if config.cap is not None and not 0 < config.cap.max_points <= MAX_POINTS:
         problems.add(

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Context, Decimal
 from enum import StrEnum
+
+# Where a problem sits in an input: a field name, or a path such as ('lines', '0', 'sku').
+Field = str | tuple[str, ...]
 
 
 class ErrorCode(StrEnum):
@@ -68,8 +72,40 @@ class ProblemCollector:
         self._at = at
         self._problems: list[Problem] = []
 
-    def add(self, field: str, message: str, code: ErrorCode) -> None:
-        self._problems.append(Problem((*self._at, field), message, code))
+    def add(self, field: Field, message: str, code: ErrorCode) -> None:
+        path = (field,) if isinstance(field, str) else field
+        self._problems.append(Problem((*self._at, *path), message, code))
+
+    def reference(
+        self, field: Field, value: str, *, max_length: int, label: str, code: ErrorCode
+    ) -> bool:
+        """Whether `value` is an acceptable reference (see is_reference); records why not."""
+        if is_reference(value, max_length=max_length):
+            return True
+        self.add(
+            field,
+            f"{label} must be 1-{max_length} printable characters on one line, as is.",
+            code,
+        )
+        return False
+
+    def decimal(
+        self,
+        field: Field,
+        value: Decimal,
+        *,
+        low: Decimal,
+        high: Decimal,
+        scale: int,
+        label: str,
+        code: ErrorCode,
+    ) -> bool:
+        """Whether `value` is from `low` to `high` with at most `scale` decimals; records why not."""
+        digits = len(str(int(high)))
+        if is_bounded_decimal(value, integer_digits=digits, scale=scale) and low <= value <= high:
+            return True
+        self.add(field, f"{label} must be {low} to {high} with at most {scale} decimals.", code)
+        return False
 
     def one_line_text(
         self, field: str, value: str, *, max_length: int, label: str, code: ErrorCode
@@ -110,8 +146,11 @@ def actor(role: str, subject: str) -> str:
     return f"{role}:{subject}"
 
 
-# C0 and C1 controls plus Unicode line/paragraph separators: none belong in one-line text.
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 controls plus Unicode line/paragraph separators: none belong in one-line text. Nor
+# does an unpaired surrogate (a JSON "\ud800"): no UTF-8 driver or client can encode it.
+_UNFIT_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Digits and exponents beyond these are no amount or rate anyone means; refused unread.
+DECIMAL_DIGITS_MAX = 40
 # BCP 47 tags are case-insensitive: any case is accepted, then written in the canonical case.
 _LOCALE = re.compile(
     r"([a-z]{2,3})(?:-([a-z]{4}))?(?:-([a-z]{2}|[0-9]{3}))?", re.IGNORECASE | re.ASCII
@@ -121,9 +160,48 @@ _LOCALE = re.compile(
 def clean_text(value: str, *, max_length: int) -> str | None:
     """Trimmed single-line text of 1..max_length characters, or None when it is not acceptable."""
     text = value.strip()
-    if not text or len(text) > max_length or _CONTROL_CHARS.search(text):
+    if not text or len(text) > max_length or not is_plain(text):
         return None
     return text
+
+
+def is_plain(text: str) -> bool:
+    """No control character, line separator or unpaired surrogate anywhere in `text`."""
+    return _UNFIT_CHARS.search(text) is None
+
+
+def is_reference(value: str, *, max_length: int) -> bool:
+    """An id a client chose (an order, a return, a SKU, an idempotency key): 1..max_length
+    printable characters on one line, taken exactly as given (no surrounding spaces to trim,
+    so one reference never has two spellings)."""
+    return clean_text(value, max_length=max_length) == value
+
+
+def decimal_key(value: Decimal) -> str:
+    """One text for equal decimals (10.0 and 10.00 give 10), exact and safe for anything a client
+    sends: a NaN or 1E+1000000 (refused later) is kept as written, never computed with."""
+    if not is_bounded_decimal(value, integer_digits=DECIMAL_DIGITS_MAX, scale=DECIMAL_DIGITS_MAX):
+        return str(value)
+    return format(value.normalize(Context(prec=2 * DECIMAL_DIGITS_MAX)), "f")
+
+
+def is_bounded_decimal(value: Decimal, *, integer_digits: int, scale: int) -> bool:
+    """A finite decimal with at most `integer_digits` digits before the point and `scale` after
+    it (trailing zeros aside), judged from its digits alone: no context rounds it first (so
+    1.0000000000000000000000000000001 is not taken for 1) and no arithmetic touches it (so
+    1E+1000000 or 0E-1000000 overflow nothing)."""
+    if not value.is_finite():  # NaN, sNaN and infinities
+        return False
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if len(digits) > DECIMAL_DIGITS_MAX or abs(exponent) > DECIMAL_DIGITS_MAX:
+        return False
+    text = "".join(map(str, digits))
+    significant = text.rstrip("0")
+    if not significant:  # zero
+        return True
+    exponent += len(text) - len(significant)
+    return -exponent <= scale and len(significant) + exponent <= integer_digits
 
 
 def canonical_locale(value: str) -> str | None:

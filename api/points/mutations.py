@@ -29,7 +29,7 @@ from api.points.types import (
 )
 from domain.clock import Clock
 from domain.earning import Order, OrderLine
-from domain.validation import InvalidInput, actor
+from domain.validation import InvalidInput, actor, decimal_key
 from loyalty.points import earning, returns, spending
 from loyalty.points.writes import PointsResult, WriteRequest
 
@@ -198,7 +198,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return decimal_key(value)
     return value
 
 

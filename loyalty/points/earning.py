@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from domain.clock import Clock
 from domain.earning import (
-    REFERENCE_MAX,
     Computation,
     Order,
     cap_period_start,
     capped,
     event_points,
     order_points,
+    validate_event,
     validate_order,
 )
 from domain.ledger import ExplanationLine, Posting, earn
@@ -95,14 +95,7 @@ async def award_event(
 ) -> PointsResult:
     """Fixed points for a named event (account_created, review_posted...), once per member,
     event and reference."""
-    if clean_text(reference, max_length=REFERENCE_MAX) != reference and reference != "":
-        raise InvalidInput(
-            Problem(
-                ("source", "event", "reference"),
-                f"reference must be at most {REFERENCE_MAX} printable characters on one line.",
-                ErrorCode.INVALID_ORDER,
-            )
-        )
+    validate_event(event, reference, at=("source", "event"))
 
     async def work(account: Account, program: ProgramRef) -> list[int]:
         account.require_active()

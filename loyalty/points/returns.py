@@ -48,7 +48,7 @@ async def reverse_order(
     or refusal). The same returnId again writes nothing: it answers as already processed, with
     the first return's entry and the balance now. Returning more than the order's total is refused.
     """
-    validate_return(return_id, amount, currency, write.program.currency)
+    validate_return(order_id, return_id, amount, currency, write.program.currency)
 
     async def locate(connection: BaseDBAsyncClient) -> dict[str, Any]:
         # Unlocked: the member's lock comes first (loyalty/locks.py).

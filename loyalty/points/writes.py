@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from domain.clock import Clock
 from domain.ledger import Balance
+from domain.members import require_external_id
 from loyalty.locks import retried
 from loyalty.points import idempotency
 from loyalty.points.account import Account, open_account
@@ -136,6 +137,8 @@ def _outcome(done: list[int] | Earlier, balance: Balance) -> dict[str, Any]:
 
 
 def by_external_id(external_id: str) -> Locate:
+    require_external_id(external_id)  # refused before any transaction: SQL sees valid ids only
+
     async def locate(connection: BaseDBAsyncClient) -> dict[str, Any]:
         return {"external_id": external_id}
 

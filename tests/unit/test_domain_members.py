@@ -261,6 +261,8 @@ def test_status_change_involving_erasure_refused(
     assert problem.code is ErrorCode.INVALID_STATUS_CHANGE
 
 
-@pytest.mark.parametrize("raw", ["ada\x00@example.com", "a\x1b[0mda@example.com"])
+@pytest.mark.parametrize(
+    "raw", ["ada\x00@example.com", "a\x1b[0mda@example.com", "ada\ud800@example.com"]
+)
 def test_email_with_control_characters_refused(raw: str) -> None:
     assert normalise_email(raw) is None

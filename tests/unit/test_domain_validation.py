@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +19,9 @@ from domain.validation import (
     actor,
     canonical_locale,
     clean_text,
+    decimal_key,
+    is_bounded_decimal,
+    is_reference,
 )
 
 pytestmark = pytest.mark.unit
@@ -72,6 +77,9 @@ def test_error_codes_are_their_own_names() -> None:
         ("a\x00b", 5, None),
         ("a\x1fb", 5, None),
         ("a\x7fb", 5, None),
+        ("a\ud800b", 5, None),  # a lone surrogate: no UTF-8 encoder takes it
+        ("\udfff", 5, None),
+        ("a\u2028b", 5, None),
     ],
 )
 def test_clean_text(raw: str, max_length: int, expected: str | None) -> None:
@@ -89,7 +97,10 @@ def test_clean_text_result_is_trimmed_bounded_and_single_line(raw: str, max_leng
         assert clean_text(cleaned, max_length=max_length) == cleaned
 
 
-@given(st.text(alphabet=st.characters(exclude_categories=["Cc", "Zs", "Zl", "Zp"]), min_size=1))
+# Surrogates (Cs) are excluded: unpaired, they are not text any encoder takes.
+@given(
+    st.text(alphabet=st.characters(exclude_categories=["Cc", "Cs", "Zs", "Zl", "Zp"]), min_size=1)
+)
 @settings(database=None)
 def test_clean_text_keeps_ordinary_text_within_the_limit(raw: str) -> None:
     assert clean_text(raw, max_length=len(raw)) == raw.strip()
@@ -151,3 +162,64 @@ def test_every_role_with_the_longest_subject_fits_the_actor_columns() -> None:
         assert len(actor(role.value, "s" * SUBJECT_MAX)) <= ACTOR_MAX
     with pytest.raises(ValueError, match="subject"):
         actor(Role.ADMIN.value, "s" * (SUBJECT_MAX + 1))
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("o-1", True),
+        ("SKU/42 L", True),
+        ("x" * 8, True),
+        ("x" * 9, False),
+        ("", False),
+        (" o-1", False),  # taken as given: no second spelling of one reference
+        ("o-1\x00", False),
+        ("o-1\ud800", False),
+        ("o\n1", False),
+    ],
+)
+def test_is_reference(value: str, accepted: bool) -> None:
+    assert is_reference(value, max_length=8) is accepted
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("0", True),
+        ("0.00", True),
+        ("-0", True),
+        ("999.99", True),
+        ("42.50", True),  # trailing zeros are not precision
+        ("42.500000", True),
+        ("1E+2", True),
+        ("1000", False),
+        ("0.001", False),
+        ("1.000000000000000000000000000001", False),  # not 1: no context rounds it first
+        ("NaN", False),
+        ("sNaN", False),
+        ("-Infinity", False),
+        ("1E+1000000", False),
+        ("0E-1000000", False),
+        ("1E-1000000", False),
+        ("1" + "0" * 60, False),
+    ],
+)
+def test_is_bounded_decimal(value: str, accepted: bool) -> None:
+    assert is_bounded_decimal(Decimal(value), integer_digits=3, scale=2) is accepted
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("10.00", "10"),
+        ("10.0", "10"),
+        ("1E+2", "100"),
+        ("0.50", "0.5"),
+        ("1.000000000000000000000000000001", "1.000000000000000000000000000001"),
+        ("sNaN", "sNaN"),
+        ("1E+1000000", "1E+1000000"),
+        ("0E-1000000", "0E-1000000"),
+    ],
+)
+def test_decimal_key_is_exact_and_safe(value: str, key: str) -> None:
+    assert decimal_key(Decimal(value)) == key

@@ -37,7 +37,7 @@ def fields(config: PointsConfig) -> list[str]:
     else:
         return []
     assert {problem.code for problem in problems} == {ErrorCode.INVALID_POINTS_CONFIG}
-    return [field for problem in problems for field in problem.field]
+    return [problem.field[0] for problem in problems]
 
 
 def test_defaults_and_a_full_configuration_are_accepted() -> None:
@@ -76,6 +76,17 @@ def test_boundaries_are_accepted(config: PointsConfig) -> None:
         (PointsConfig(earn_rate=D("-0.01")), "earnRate"),
         (PointsConfig(earn_rate=D("10000.01")), "earnRate"),
         (PointsConfig(earn_rate=D("Infinity")), "earnRate"),
+        (PointsConfig(earn_rate=D("sNaN")), "earnRate"),
+        (PointsConfig(earn_rate=D("1E-1000000")), "earnRate"),  # in range, but no rate
+        (PointsConfig(earn_rate=D("0.0000001")), "earnRate"),
+        (PointsConfig(earn_rate=D("1.000000000000000000000000000000001")), "earnRate"),
+        (PointsConfig(bonuses=(Bonus(D("1.001"), sku="A"),)), "bonuses"),
+        (PointsConfig(bonuses=(Bonus(D("0E-1000000"), sku="A"),)), "bonuses"),
+        (PointsConfig(bonuses=(Bonus(D(2), sku="A\x00"),)), "bonuses"),
+        (PointsConfig(bonuses=(Bonus(D(2), category="c\ud800"),)), "bonuses"),
+        (PointsConfig(bonuses=(Bonus(D(2), sku=" A"),)), "bonuses"),
+        (PointsConfig(bonuses=(Bonus(D(2), category="c" * 129),)), "bonuses"),
+        (PointsConfig(events={"signup\x00": 5}), "events"),
         (PointsConfig(bonuses=(Bonus(D(2)),)), "bonuses"),  # neither sku nor category
         (PointsConfig(bonuses=(Bonus(D(2), sku="A", category="c"),)), "bonuses"),  # both
         (PointsConfig(bonuses=(Bonus(D("0.99"), sku="A"),)), "bonuses"),
@@ -110,8 +121,33 @@ def test_every_problem_is_reported_at_once() -> None:
         pending_days=400,
         expiry=Expiry(DAYS, 0),
     )
-    expected = ["earnRate", "bonuses", "bonuses", "events", "cap", "pendingDays", "expiry"]
+    expected = [
+        "earnRate",
+        "bonuses",
+        "bonuses",
+        "events",
+        "events",
+        "cap",
+        "pendingDays",
+        "expiry",
+    ]
     assert fields(config) == expected
+
+
+def test_problems_sit_at_their_input_paths() -> None:
+    config = PointsConfig(
+        bonuses=(Bonus(D(2), sku="A"), Bonus(D(0), sku="B\x00", category="c")),
+        events={"signup": 5, "Bad": 0},
+    )
+    with pytest.raises(InvalidInput) as caught:
+        validate_points_config(config)
+    assert [problem.field for problem in caught.value.problems] == [
+        ("bonuses", "1"),
+        ("bonuses", "1", "sku"),
+        ("bonuses", "1", "multiplier"),
+        ("events", "1", "name"),
+        ("events", "1", "points"),
+    ]
 
 
 @pytest.mark.parametrize(
