@@ -14,7 +14,7 @@ whose due activations and expiries have been applied:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -116,18 +116,8 @@ def apply(balance: Balance, posting: Posting) -> Balance:
         debt=balance.debt + posting.debt,
         lifetime=balance.lifetime + posting.lifetime,
     )
-    figures = (
-        posting.points,
-        posting.available,
-        posting.pending,
-        posting.debt,
-        posting.lifetime,
-        *(line.points for line in posting.lines),
-        after.available,
-        after.pending,
-        after.debt,
-        after.lifetime,
-    )
+    deltas = (posting.available, posting.pending, posting.debt, posting.lifetime)
+    figures = (posting.points, *deltas, *(line.points for line in posting.lines), *astuple(after))
     if any(abs(figure) > MAX_POINTS for figure in figures):
         raise InvalidInput(
             Problem(
