@@ -19,18 +19,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.auth import AuthError, TokenVerifier, bearer_token
+from api.body_limit import BodyLimit
 from api.context import Context
 from api.database import tortoise_config
 from api.errors import ClientError
 from api.graphiql import asset_routes, graphiql_page
+from api.graphql_http import GraphQLHTTP
 from api.health import healthz, readyz
-from api.schema import schema
+from api.schema import MAX_TOKENS, schema
 from api.settings import Settings, SettingsError, load_settings
 from domain.clock import Clock, SystemClock
 from loyalty.points.jobs import run_due
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 REDIS_TIMEOUT_SECONDS = 2.0
 
 
-class LoyaltyGraphQL(GraphQL[Context, None]):
+class LoyaltyGraphQL(GraphQLHTTP):
     """The GraphQL endpoint; authenticates each request into its Context."""
 
     def __init__(self, verifier: TokenVerifier, clock: Clock, *, graphiql: bool) -> None:
@@ -95,7 +96,7 @@ def _introspection_only(query: str | None) -> bool:
     """True when every operation asks only for `__schema`, `__type` or `__typename` at its root
     (fragments may follow, as in GraphiQL's own introspection query)."""
     try:
-        document = parse(query or "")
+        document = parse(query or "", max_tokens=MAX_TOKENS)  # anonymous: no more than others
     except GraphQLError:
         return False
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -138,7 +139,7 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", BodyLimit(graphql, settings.max_body_bytes), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *(asset_routes() if settings.development else []),

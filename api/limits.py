@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, GraphQLError, TokenKind
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -36,11 +36,13 @@ class Limits:
     max_depth: int
     max_aliases: int
     max_fields: int  # after expanding fragments
+    max_tokens: int  # the document's and its variables' together
 
 
 class DocumentLimits(SchemaExtension):
-    """Refuses documents too deep, with too many aliases or expanding to too many fields, then
-    validates the rest. Replaces strawberry's ValidationCache, which would validate first."""
+    """Refuses documents too deep, with too many aliases or expanding to too many fields, and
+    requests whose variables take the document past the token limit; validates the rest.
+    Replaces strawberry's ValidationCache, which would validate first."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -49,7 +51,14 @@ class DocumentLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.query is not None:
-            problem = _verdict(context.query, document, self.limits)
+            verdict = _verdict(context.query, document, self.limits)
+            problem = verdict.problem
+            spare = self.limits.max_tokens - verdict.tokens
+            if problem is None and _tokens_of(context.variables or {}, spare) > spare:
+                problem = (
+                    f"The document and its variables contain more than"
+                    f" {self.limits.max_tokens} tokens."
+                )
             context.pre_execution_errors = (
                 [GraphQLError(problem)]
                 if problem is not None
@@ -58,17 +67,50 @@ class DocumentLimits(SchemaExtension):
         yield
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    problem: str | None
+    tokens: int
+
+
 _validate = functools.lru_cache(maxsize=CACHE_SIZE)(validate_document)
-_verdicts: dict[tuple[str, Limits], str | None] = {}
+_verdicts: dict[tuple[str, Limits], _Verdict] = {}
 
 
-def _verdict(query: str, document: DocumentNode, limits: Limits) -> str | None:
+def _verdict(query: str, document: DocumentNode, limits: Limits) -> _Verdict:
     key = (query, limits)
     if key not in _verdicts:
         if len(_verdicts) >= CACHE_SIZE:
             _verdicts.pop(next(iter(_verdicts)))  # oldest first: dicts keep insertion order
-        _verdicts[key] = _judge(document, limits)
+        _verdicts[key] = _Verdict(_judge(document, limits), _document_tokens(document))
     return _verdicts[key]
+
+
+def _document_tokens(document: DocumentNode) -> int:
+    """The parsed text's tokens as the parser's limit counts them: comments aside."""
+    count, token = 0, document.loc.start_token.next if document.loc else None
+    while token is not None and token.kind is not TokenKind.EOF:
+        if token.kind is not TokenKind.COMMENT:
+            count += 1
+        token = token.next
+    return count
+
+
+def _tokens_of(variables: object, enough: int) -> int:
+    """The tokens `variables` would take written inline in the document (`{`, key, `:`, value,
+    `}`...), counted until more than `enough` are found."""
+    count, pending = 0, [variables]
+    while pending and count <= enough:
+        value = pending.pop()
+        if isinstance(value, dict):
+            count += 2 + 2 * len(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            count += 2
+            pending.extend(value)
+        else:
+            count += 1
+    return count
 
 
 def _judge(document: DocumentNode, limits: Limits) -> str | None:

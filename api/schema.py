@@ -75,7 +75,7 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(relay_max_results=100),
         extensions=[
             lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: DocumentLimits(Limits(MAX_DEPTH, MAX_ALIASES, MAX_FIELDS)),
+            lambda: DocumentLimits(Limits(MAX_DEPTH, MAX_ALIASES, MAX_FIELDS, MAX_TOKENS)),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             ErrorPolicy,
         ],

@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384")
+# A GraphQL request at the token limit takes some 30 KB; GraphiQL's introspection query under 2 KB.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 
 class SettingsError(ValueError):
@@ -56,6 +58,7 @@ class Settings:
     jobs_interval_seconds: int = 60
     cors_origins: tuple[str, ...] = ()
     db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @property
     def development(self) -> bool:
@@ -92,6 +95,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jobs_interval_seconds=_int(source, "LOYALTY_JOBS_INTERVAL_SECONDS", 60, minimum=0),
         cors_origins=_origins(source.get("LOYALTY_CORS_ORIGINS", "")),
         db_timeouts=_db_timeouts(source),
+        max_body_bytes=_int(source, "LOYALTY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=4096),
     )
 
 

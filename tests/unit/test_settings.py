@@ -40,6 +40,8 @@ def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> N
         ({"LOYALTY_JWT_ALGORITHMS": "HS512", "LOYALTY_JWT_SECRET": "x" * 40}, "LOYALTY_JWT_SECRET"),
         ({"LOYALTY_JWT_ALGORITHMS": "RS256"}, "LOYALTY_JWT_JWKS_FILE"),
         ({"LOYALTY_JWT_LEEWAY_SECONDS": "-1"}, "LOYALTY_JWT_LEEWAY_SECONDS"),
+        ({"LOYALTY_MAX_BODY_BYTES": "64k"}, "LOYALTY_MAX_BODY_BYTES"),
+        ({"LOYALTY_MAX_BODY_BYTES": "1000"}, "LOYALTY_MAX_BODY_BYTES must be at least 4096"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(
@@ -47,6 +49,12 @@ def test_bad_values_are_refused_naming_the_variable(
 ) -> None:
     with pytest.raises(SettingsError, match=names):
         load_settings({"LOYALTY_DATA_DIR": str(tmp_path), **env})
+
+
+def test_request_bodies_are_limited_to_64_kib_unless_configured(tmp_path: Path) -> None:
+    assert load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).max_body_bytes == 65536
+    configured = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_MAX_BODY_BYTES": "1048576"}
+    assert load_settings(configured).max_body_bytes == 1048576
 
 
 def test_production_with_keys_is_accepted(tmp_path: Path) -> None:

@@ -1,0 +1,182 @@
+"""PostgreSQL out of reach: clients get a retryable SERVICE_UNAVAILABLE (HTTP 503 with Retry-After
+when nothing could be answered), never "Unexpected error.", and service resumes with the database.
+
+The API runs as its own process (uvicorn) and reaches the real test server through a TCP
+connection this test can cut: unplugged, connections in use are reset and new ones refused, as
+when the server or the network goes away. Nothing about the database is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from subprocess import DEVNULL, PIPE
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+from api.auth import Role
+from api.database import connection_params
+from tests.conftest import AUTH, TEST_SECRET, token
+from tests.e2e.conftest import CREATE_PROGRAM, ENROLL
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = {"Authorization": f"Bearer {token(Role.ADMIN)}"}
+STOREFRONT = {"Authorization": f"Bearer {token(Role.STOREFRONT)}"}
+MEMBERS = "{ members(first: 1) { edges { cursor } } }"
+UNAVAILABLE = {
+    "message": "The service is temporarily unavailable; retry later.",
+    "extensions": {"code": "SERVICE_UNAVAILABLE"},
+}
+
+
+@dataclass
+class Cable:
+    """A TCP link to PostgreSQL that can be unplugged and plugged in again on the same port."""
+
+    upstream: dict[str, Any]
+    port: int
+    _server: asyncio.Server | None = None
+    _links: list[asyncio.StreamWriter] = field(default_factory=list)
+
+    async def plug(self) -> None:
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
+
+    async def unplug(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._links:
+            writer.transport.abort()  # a reset, as from a server or network gone away
+        self._links.clear()
+        await self._server.wait_closed()
+
+    async def _forward(self, client_in: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
+        host, port = self.upstream["host"], self.upstream["port"]
+        if host.startswith("/"):
+            server_in, server = await asyncio.open_unix_connection(f"{host}/.s.PGSQL.{port}")
+        else:
+            server_in, server = await asyncio.open_connection(host, port)
+        self._links += [client, server]
+        await asyncio.gather(_pipe(client_in, server), _pipe(server_in, client))
+
+
+async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError):
+        while data := await source.read(65536):
+            sink.write(data)
+            await sink.drain()
+    sink.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def cable(database_url: str, db: None) -> AsyncIterator[Cable]:
+    """Unplugged at first: the API starts with no database to reach."""
+    link = Cable(connection_params(database_url), _free_port())
+    yield link
+    if link._server is not None and link._server.is_serving():
+        await link.unplug()
+
+
+@pytest.fixture
+async def api(cable: Cable, database_url: str, redis_url: str, tmp_path: Any) -> AsyncIterator[str]:
+    """The API in its own process, its DATABASE_URL through the cable."""
+    parts = urlsplit(database_url)
+    through_cable = urlunsplit(
+        (parts.scheme, f"{parts.username or 'postgres'}@127.0.0.1:{cable.port}", parts.path, "", "")
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": through_cable,
+        "REDIS_URL": redis_url,
+        "LOYALTY_DATA_DIR": str(tmp_path),
+        "LOYALTY_JWT_SECRET": TEST_SECRET,
+        "LOYALTY_JWT_ISSUER": AUTH.issuer,
+        "LOYALTY_JWT_AUDIENCE": AUTH.audience,
+        "LOYALTY_JOBS_INTERVAL_SECONDS": "0",
+    }
+    command = ["uvicorn", "api.app:app_from_environment", "--factory", "--port", str(port)]
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", *command, env=env, stdout=DEVNULL, stderr=PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_alive(base, server)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(server.communicate(), timeout=30)
+        assert b"unexpected error" not in stderr, stderr.decode()  # an outage is not a bug
+
+
+async def _wait_alive(base: str, server: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient(base_url=base) as http:
+        for _ in range(300):
+            if server.returncode is not None:
+                raise AssertionError("the API exited")
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    raise AssertionError("the API never started")
+
+
+async def _post(
+    http: httpx.AsyncClient, query: str, headers: dict[str, str], **variables: Any
+) -> httpx.Response:
+    return await http.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+
+
+def _assert_unavailable(response: httpx.Response, path: str) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"].isdigit()
+    [error] = response.json()["errors"]
+    assert {k: error[k] for k in UNAVAILABLE} == UNAVAILABLE
+    assert error["path"] == [path]
+
+
+async def test_an_unreachable_database_is_a_retryable_503(cable: Cable, api: str) -> None:
+    program = {"input": {"name": "Acme", "currency": "EUR"}}
+    member = {"input": {"externalId": "ann", "email": "ann@example.com", "displayName": "Ann"}}
+    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        # Not there when the API started.
+        _assert_unavailable(await _post(http, CREATE_PROGRAM, ADMIN, **program), "createProgram")
+        _assert_unavailable(await _post(http, MEMBERS, ADMIN), "members")
+        typename = await _post(http, "{ __typename }", ADMIN)
+        assert typename.json() == {"data": {"__typename": "Query"}}  # needs no database
+
+        await cable.plug()
+        assert (await _post(http, CREATE_PROGRAM, ADMIN, **program)).status_code == 200
+        assert (await _post(http, MEMBERS, ADMIN)).json() == {"data": {"members": {"edges": []}}}
+
+        await cable.unplug()  # lost mid-session, connections in the pool included
+        _assert_unavailable(await _post(http, MEMBERS, ADMIN), "members")
+        _assert_unavailable(await _post(http, ENROLL, STOREFRONT, **member), "enrollMember")
+        # A document answering in part is not a 503; its failed field still says why.
+        partial = await _post(
+            http, '{ __typename memberByExternalId(externalId: "x") { id } }', ADMIN
+        )
+        assert partial.status_code == 200
+        assert partial.json()["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
+
+        await cable.plug()
+        enrolled = await _post(http, ENROLL, STOREFRONT, **member)
+        assert enrolled.json()["data"]["enrollMember"]["created"] is True
