@@ -91,7 +91,7 @@ async def reverse_order(
             returned_before=returned,
             returning=amount,
             clawed_before=found["points_reversed"],
-            rounding=write.program.points.rounding,
+            rounding=program.points.rounding,
         )
         entry_id = None
         if points > 0 and found["lot_id"] is not None:
