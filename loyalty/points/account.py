@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain.clock import Clock
 from domain.ledger import Balance, EntryKind, Lot, LotStatus, Posting, apply
 from domain.members import MemberStatus
 from domain.settlement import due_postings
@@ -215,12 +216,14 @@ async def open_account(
     external_id: str | None = None,
     member_id: int | None = None,
     actor: str,
-    now: datetime,
+    clock: Clock,
     idempotency_key: str | None = None,
     all_lots: bool = True,
 ) -> Account:
     """Lock and load a member's account by externalId or member id, inside the program.
 
+    The account's time is read once the lock is held, not before a wait for it: the member's
+    entries, in the order their ids were given, are then in the order of their times.
     Spending and returns need every lot with points left; earning needs only the due ones
     (`all_lots=False`), so a member's long history does not slow its every award."""
     match, value = (
@@ -232,6 +235,7 @@ async def open_account(
             Problem(("externalId",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
         )
     row = rows[0]
+    now = clock.now()
     lots = await (
         connection.execute_query_dict(_LOTS, [row["id"]])
         if all_lots

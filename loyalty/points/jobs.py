@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from tortoise import connections
 from tortoise.transactions import in_transaction
@@ -49,7 +48,7 @@ async def run_due(clock: Clock) -> JobReport:
         for row in due:
             after = row["member_id"]
             try:
-                kinds = await _settle(row["program_id"], after, now)
+                kinds = await _settle(row["program_id"], after, clock)
             except Exception:
                 log.exception("could not settle points of member %s; passed over", after)
                 failed += 1
@@ -61,11 +60,12 @@ async def run_due(clock: Clock) -> JobReport:
 
 
 @retried
-async def _settle(program_id: int, member_id: int, now: datetime) -> list[EntryKind]:
-    """One member's due points, in its own transaction under the member's lock."""
+async def _settle(program_id: int, member_id: int, clock: Clock) -> list[EntryKind]:
+    """One member's due points, in its own transaction under the member's lock: all that is due
+    when the lock is held, which may be more than when the run found the member."""
     async with in_transaction() as connection:
         account = await open_account(
-            connection, program_id, member_id=member_id, actor=SYSTEM_ACTOR, now=now
+            connection, program_id, member_id=member_id, actor=SYSTEM_ACTOR, clock=clock
         )
         await account.settle_due()
     return [posted.kind for posted in account.posted]

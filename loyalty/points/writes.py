@@ -78,7 +78,6 @@ async def points_write(
 async def _attempt(
     write: WriteRequest, digest: str, *, clock: Clock, member: Locate, work: Work, spends: bool
 ) -> PointsResult:
-    now = clock.now()
     written: dict[int, PointsEntry] = {}
     async with in_transaction() as connection:
         replay = await idempotency.claim(
@@ -88,7 +87,7 @@ async def _attempt(
             key=write.idempotency_key,
             operation=write.operation,
             digest=digest,
-            now=now,
+            now=clock.now(),
         )
         if replay is not None:
             result: dict[str, Any] = replay
@@ -97,7 +96,7 @@ async def _attempt(
                 connection,
                 write.program.id,
                 actor=write.client,
-                now=now,
+                clock=clock,
                 idempotency_key=write.idempotency_key,
                 all_lots=spends,
                 **(await member(connection)),

@@ -14,7 +14,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from api.database import connection_params
-from domain.clock import FixedClock
+from domain.clock import FixedClock, SystemClock
 from domain.ledger import ExplanationLine, earn
 from domain.members import MemberStatus
 from domain.points_config import PointsConfig
@@ -171,7 +171,7 @@ def _crossing(first: str, second: str, attempts: dict[str, int], barrier: asynci
         if attempts[first] == 1:
             await barrier.wait()  # both writes hold their own member before either goes on
         await open_account(
-            account.connection, program.id, external_id=second, actor="test", now=account.now
+            account.connection, program.id, external_id=second, actor="test", clock=SystemClock()
         )
         line = ExplanationLine("MANUAL", "Crossing", 1)
         posting = earn(account.balance, 1, lines=(line,), activates_at=None, expires_at=None)
@@ -245,3 +245,56 @@ async def test_a_lock_wait_past_lock_timeout_is_busy_not_a_hang(
     finally:
         await other.close()
     assert await PointsEntry.all().count() == 0
+
+
+async def test_entries_in_id_order_are_in_time_order_under_concurrent_awards(
+    acme: ProgramRef,
+) -> None:
+    clock = SystemClock()  # a real clock: the fixed one cannot show time running backwards
+    results = await asyncio.gather(
+        *(
+            earning.award_manual(
+                _write(acme, f"k-{n}"), external_id="ann", points=1, reason="Goodwill", clock=clock
+            )
+            for n in range(40)
+        )
+    )
+    assert len(results) == 40
+    times = [e.created_at for e in await PointsEntry.filter(member_id=1).order_by("id")]
+    assert len(times) == 40
+    assert times == sorted(times)
+
+
+async def test_no_award_commits_after_a_concurrent_suspension(acme: ProgramRef) -> None:
+    clock = SystemClock()
+    ann = await Member.get(external_id="ann")
+
+    async def award(n: int) -> object:
+        try:
+            return await earning.award_manual(
+                _write(acme, f"k-{n}"), external_id="ann", points=1, reason="Goodwill", clock=clock
+            )
+        except InvalidInput as refused:
+            return refused
+
+    async def suspend() -> None:
+        await asyncio.sleep(0.02)  # in the middle of the awards
+        await members.update_member(
+            acme,
+            ann.id,
+            email=None,
+            display_name=None,
+            birthday=None,
+            locale=None,
+            status=MemberStatus.SUSPENDED,
+            clock=clock,
+        )
+
+    *outcomes, _ = await asyncio.gather(*(award(n) for n in range(40)), suspend())
+    suspended_at = (await Member.get(id=ann.id)).updated_at
+    refused = [o for o in outcomes if isinstance(o, InvalidInput)]
+    assert all([p.code for p in o.problems] == [ErrorCode.MEMBER_NOT_ACTIVE] for o in refused)
+    # Every award that went through took the member's lock, and its time, before the suspension.
+    entries = await PointsEntry.filter(member_id=ann.id)
+    assert len(entries) == len(outcomes) - len(refused)
+    assert all(entry.created_at < suspended_at for entry in entries)
