@@ -3,35 +3,18 @@ answering the README's quick tour over real HTTP."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import AUTH, TEST_SECRET
 from tests.e2e.conftest import GraphQLClient
+from tests.serving import LOYALTY, serving
+from tests.serving import loyalty_env as _env
 
 pytestmark = pytest.mark.e2e
-
-LOYALTY = str(Path(sys.executable).parent / "loyalty")
-
-
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LOYALTY_DATA_DIR": str(data_dir),
-        "LOYALTY_JWT_SECRET": TEST_SECRET,
-        "LOYALTY_JWT_ISSUER": AUTH.issuer,
-        "LOYALTY_JWT_AUDIENCE": AUTH.audience,
-        **extra,
-    }
 
 
 def _loyalty(env: dict[str, str], *args: str) -> str:
@@ -81,28 +64,12 @@ def test_configuration_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     assert "DATABASE_URL" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_serve_runs_the_quick_tour(
     database_factory: Callable[[], str], redis_url: str, tmp_path: Path
 ) -> None:
     env = _env(tmp_path, DATABASE_URL=database_factory(), REDIS_URL=redis_url)
     _loyalty(env, "migrate")
-    port = _free_port()
-    server = subprocess.Popen(
-        [LOYALTY, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base)
+    with serving(env) as base:
 
         def ask(role: str, query: str, subject: str | None = None) -> dict[str, object]:
             args = ["token", "--role", role, "--program", "demo"] + (
@@ -150,19 +117,3 @@ def test_serve_runs_the_quick_tour(
                 "points": {"available": 42, "lifetimeEarned": 42},
             }
         }
-    finally:
-        server.send_signal(signal.SIGINT)
-        _, stderr = server.communicate(timeout=30)
-    assert server.returncode == 0, stderr
-
-
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("loyalty serve never became ready")

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -25,8 +23,9 @@ import pytest
 
 from api.auth import Role
 from api.database import connection_params
-from tests.conftest import AUTH, TEST_SECRET, token
+from tests.conftest import token
 from tests.e2e.conftest import CREATE_PROGRAM, ENROLL
+from tests.serving import free_port, loyalty_env
 
 pytestmark = pytest.mark.e2e
 
@@ -77,17 +76,10 @@ async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> Non
     sink.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def cable(database_url: str, db: None) -> AsyncIterator[Cable]:
     """Unplugged at first: the API starts with no database to reach."""
-    link = Cable(connection_params(database_url), _free_port())
+    link = Cable(connection_params(database_url), free_port())
     yield link
     if link._server is not None and link._server.is_serving():
         await link.unplug()
@@ -100,17 +92,13 @@ async def api(cable: Cable, database_url: str, redis_url: str, tmp_path: Any) ->
     through_cable = urlunsplit(
         (parts.scheme, f"{parts.username or 'postgres'}@127.0.0.1:{cable.port}", parts.path, "", "")
     )
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": through_cable,
-        "REDIS_URL": redis_url,
-        "LOYALTY_DATA_DIR": str(tmp_path),
-        "LOYALTY_JWT_SECRET": TEST_SECRET,
-        "LOYALTY_JWT_ISSUER": AUTH.issuer,
-        "LOYALTY_JWT_AUDIENCE": AUTH.audience,
-        "LOYALTY_JOBS_INTERVAL_SECONDS": "0",
-    }
+    port = free_port()
+    env = loyalty_env(
+        tmp_path,
+        DATABASE_URL=through_cable,
+        REDIS_URL=redis_url,
+        LOYALTY_JOBS_INTERVAL_SECONDS="0",
+    )
     command = ["uvicorn", "api.app:app_from_environment", "--factory", "--port", str(port)]
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", *command, env=env, stdout=DEVNULL, stderr=PIPE

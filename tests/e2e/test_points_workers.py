@@ -4,15 +4,9 @@ configuration change went through."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,13 +15,13 @@ import pytest
 
 from api.auth import Role
 from api.database import connection_params
-from tests.conftest import AUTH, TEST_SECRET, token
+from tests.conftest import token
 from tests.e2e.conftest import CREATE_PROGRAM, ENROLL, GraphQLClient
 from tests.e2e.points_helpers import AWARD, CONFIGURE, REDEEM, REVERSE, errors, key, write
+from tests.serving import loyalty_env, serving
 
 pytestmark = pytest.mark.e2e
 
-LOYALTY = str(Path(sys.executable).parent / "loyalty")
 LOCK_TIMEOUT_MS = 300
 
 
@@ -36,52 +30,15 @@ def worker_url(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A second worker: `loyalty serve` in its own process, on the session's database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "LOYALTY_DATA_DIR": str(tmp_path_factory.mktemp("worker")),
-        "LOYALTY_JWT_SECRET": TEST_SECRET,
-        "LOYALTY_JWT_ISSUER": AUTH.issuer,
-        "LOYALTY_JWT_AUDIENCE": AUTH.audience,
-        "LOYALTY_JOBS_INTERVAL_SECONDS": "0",
-        "LOYALTY_DB_LOCK_TIMEOUT_MS": str(LOCK_TIMEOUT_MS),
-    }
-    server = subprocess.Popen(
-        [LOYALTY, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    env = loyalty_env(
+        tmp_path_factory.mktemp("worker"),
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        LOYALTY_JOBS_INTERVAL_SECONDS="0",
+        LOYALTY_DB_LOCK_TIMEOUT_MS=str(LOCK_TIMEOUT_MS),
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, server)
+    with serving(env) as base:
         yield base
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the second worker exited: {server.communicate()[1].decode()}")
-        try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the second worker never became ready")
 
 
 @pytest.fixture

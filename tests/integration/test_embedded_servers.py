@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,14 +19,14 @@ import pytest
 
 from api.embedded import embedded_postgres, traversable_by_others
 from api.server_users import ServerUsers
-from tests.e2e.test_cli import LOYALTY, _env, _free_port, _wait_ready
+from tests.serving import LOYALTY, loyalty_env, serving
 
 pytestmark = pytest.mark.integration
 
 
 def _embedded_env(data_dir: Path) -> dict[str, str]:
     """The environment of a fresh machine: no server URLs, so everything starts embedded."""
-    env = _env(data_dir)
+    env = loyalty_env(data_dir)
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     return env
@@ -50,16 +49,7 @@ def data_dir() -> Iterator[Path]:
 
 def test_jobs_and_audit_beside_serve_leave_its_servers_running(data_dir: Path) -> None:
     env = _embedded_env(data_dir)
-    port = _free_port()
-    server = subprocess.Popen(
-        [LOYALTY, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base)
+    with serving(env) as base:
         redis_pid = _redis_pid(data_dir)
         for command in (["jobs", "run"], ["audit", "--program", "demo"], ["migrate"]):
             finished = subprocess.run(
@@ -68,10 +58,6 @@ def test_jobs_and_audit_beside_serve_leave_its_servers_running(data_dir: Path) -
             assert finished.returncode in (0, 2), finished.stderr  # 2: no program "demo" yet
             assert httpx.get(f"{base}/readyz").status_code == 200, command
         assert _redis_pid(data_dir) == redis_pid  # the same server, never restarted
-    finally:
-        server.send_signal(signal.SIGINT)
-        _, stderr = server.communicate(timeout=30)
-    assert server.returncode == 0, stderr
     # serve was the last user: it stopped both servers on its way out.
     with pytest.raises(ProcessLookupError):
         os.kill(redis_pid, 0)
