@@ -9,6 +9,10 @@ from sqlalchemy.engine import URL
 
 from api.settings import DatabaseTimeouts, SettingsError
 
+# How long opening a connection may take: a database host that drops packets would otherwise hold
+# a request (or a start-up) for asyncpg's default of 60 s before the client hears "retry later".
+CONNECT_TIMEOUT_SECONDS = 5.0
+
 # Every Tortoise app whose models map tables created by the Alembic revisions.
 MODEL_MODULES = {"loyalty": ["loyalty.models", "loyalty.points.models"]}
 
@@ -50,6 +54,7 @@ def tortoise_config(
         **connection_params(database_url),
         "minsize": pool_min,
         "maxsize": pool_max,
+        "timeout": CONNECT_TIMEOUT_SECONDS,
     }
     if timeouts is not None:
         credentials["server_settings"] = {

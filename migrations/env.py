@@ -8,6 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from api.database import CONNECT_TIMEOUT_SECONDS
+
 
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, transaction_per_migration=True)
@@ -16,7 +18,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS})
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

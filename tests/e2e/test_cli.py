@@ -3,13 +3,16 @@ answering the README's quick tour over real HTTP."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from api.database import CONNECT_TIMEOUT_SECONDS
 from tests.e2e.conftest import GraphQLClient
 from tests.serving import LOYALTY, serving
 from tests.serving import loyalty_env as _env
@@ -117,3 +120,23 @@ def test_serve_runs_the_quick_tour(
                 "points": {"available": 42, "lifetimeEarned": 42},
             }
         }
+
+
+def test_a_database_that_never_answers_fails_fast(tmp_path: Path) -> None:
+    """A host that accepts connections but never speaks (packets dropped further on) costs the
+    connect timeout, not asyncpg's default minute, for migrations and for Tortoise alike."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/test"
+        for command in (["migrate"], ["jobs", "run"]):
+            started = time.monotonic()
+            result = subprocess.run(
+                [LOYALTY, *command],
+                env=_env(tmp_path, DATABASE_URL=url, REDIS_URL="redis://127.0.0.1:1/0"),
+                capture_output=True,
+                text=True,
+                timeout=50,
+            )
+            assert result.returncode != 0
+            assert time.monotonic() - started < CONNECT_TIMEOUT_SECONDS + 10, command
