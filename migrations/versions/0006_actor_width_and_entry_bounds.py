@@ -36,15 +36,20 @@ FIGURES = (
 WIDENED = (("points_entry", "actor"), ("idempotency_key", "client"))
 
 
-def upgrade() -> None:
+def _resize_actors(width: int, *, was: int) -> None:
+    """Both ways of the revision: the actor columns from `was` characters to `width`."""
     for table, column in WIDENED:
         op.alter_column(
             table,
             column,
-            type_=sa.String(ACTOR_MAX),
-            existing_type=sa.String(OLD_ACTOR_MAX),
+            type_=sa.String(width),
+            existing_type=sa.String(was),
             existing_nullable=False,
         )
+
+
+def upgrade() -> None:
+    _resize_actors(ACTOR_MAX, was=OLD_ACTOR_MAX)
     bounds = " AND ".join(f"{column} BETWEEN -{INT_MAX} AND {INT_MAX}" for column in FIGURES)
     op.execute(
         f"ALTER TABLE points_entry ADD CONSTRAINT points_entry_bounds CHECK ({bounds}) NOT VALID"
@@ -59,11 +64,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint("points_entry_explanation_bounds", "points_entry")
     op.drop_constraint("points_entry_bounds", "points_entry")
-    for table, column in WIDENED:
-        op.alter_column(
-            table,
-            column,
-            type_=sa.String(OLD_ACTOR_MAX),
-            existing_type=sa.String(ACTOR_MAX),
-            existing_nullable=False,
-        )
+    _resize_actors(OLD_ACTOR_MAX, was=ACTOR_MAX)

@@ -14,7 +14,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from api.database import connection_params
-from domain.clock import FixedClock, SystemClock
+from domain.clock import Clock, FixedClock, SystemClock
 from domain.ledger import ExplanationLine, earn
 from domain.members import MemberStatus
 from domain.points_config import PointsConfig
@@ -26,7 +26,7 @@ from loyalty.points import config as points_config
 from loyalty.points import earning
 from loyalty.points.account import Account, open_account
 from loyalty.points.models import PointsEntry
-from loyalty.points.writes import Work, WriteRequest, by_external_id, points_write
+from loyalty.points.writes import PointsResult, Work, WriteRequest, by_external_id, points_write
 from loyalty.programs import ProgramRef
 
 pytestmark = pytest.mark.integration
@@ -67,6 +67,28 @@ def _rename(program: ProgramRef, clock: FixedClock) -> Awaitable[object]:
     )
 
 
+async def _goodwill(program: ProgramRef, key: str, clock: Clock, points: int = 5) -> PointsResult:
+    """A manual award to ann: the write these tests set against locks, program changes and
+    suspensions."""
+    return await earning.award_manual(
+        _write(program, key), external_id="ann", points=points, reason="Goodwill", clock=clock
+    )
+
+
+async def _suspend(program: ProgramRef, member_id: int, clock: Clock) -> None:
+    """The admin's suspension of a member, changing nothing else about it."""
+    await members.update_member(
+        program,
+        member_id,
+        email=None,
+        display_name=None,
+        birthday=None,
+        locale=None,
+        status=MemberStatus.SUSPENDED,
+        clock=clock,
+    )
+
+
 @pytest.mark.parametrize("change", [_configure, _rename], ids=["configurePoints", "updateProgram"])
 async def test_a_program_change_in_an_open_transaction_does_not_block_awards(
     acme: ProgramRef,
@@ -86,9 +108,7 @@ async def test_a_program_change_in_an_open_transaction_does_not_block_awards(
     await changed.wait()
     try:
         awarded = await asyncio.wait_for(
-            earning.award_manual(
-                _write(acme, "k-1"), external_id="ann", points=5, reason="Goodwill", clock=clock
-            ),
+            _goodwill(acme, "k-1", clock),
             timeout=3,
         )
     finally:
@@ -122,24 +142,9 @@ async def test_an_award_racing_a_suspension_never_commits_after_it(
         held = other.transaction()
         await held.start()
         await other.execute("SELECT 1 FROM points_balance WHERE member_id = $1 FOR UPDATE", ann.id)
-        award = asyncio.create_task(
-            earning.award_manual(
-                _write(acme, "k-1"), external_id="ann", points=5, reason="Goodwill", clock=clock
-            )
-        )
+        award = asyncio.create_task(_goodwill(acme, "k-1", clock))
         await _waiting_for_locks(other, 1)
-        suspension = asyncio.create_task(
-            members.update_member(
-                acme,
-                ann.id,
-                email=None,
-                display_name=None,
-                birthday=None,
-                locale=None,
-                status=MemberStatus.SUSPENDED,
-                clock=clock,
-            )
-        )
+        suspension = asyncio.create_task(_suspend(acme, ann.id, clock))
         # Either the suspension waits for the award's member lock, or it has gone through.
         for _ in range(300):
             if suspension.done() or await other.fetchval(_WAITING) >= 2:
@@ -155,9 +160,7 @@ async def test_an_award_racing_a_suspension_never_commits_after_it(
         assert [p.code for p in awarded.problems] == [ErrorCode.MEMBER_NOT_ACTIVE]
     else:
         assert not isinstance(awarded, BaseException)
-    late = earning.award_manual(
-        _write(acme, "k-2"), external_id="ann", points=5, reason="Goodwill", clock=clock
-    )
+    late = _goodwill(acme, "k-2", clock)
     with pytest.raises(InvalidInput) as refused:
         await late
     assert [p.code for p in refused.value.problems] == [ErrorCode.MEMBER_NOT_ACTIVE]
@@ -233,13 +236,7 @@ async def test_a_lock_wait_past_lock_timeout_is_busy_not_a_hang(
                 await connection.execute_script("SET LOCAL lock_timeout = '200ms'")
                 with pytest.raises(Busy):
                     await asyncio.wait_for(
-                        earning.award_manual(
-                            _write(acme, "k-1"),
-                            external_id="ann",
-                            points=5,
-                            reason="Goodwill",
-                            clock=clock,
-                        ),
+                        _goodwill(acme, "k-1", clock),
                         timeout=3,
                     )
     finally:
@@ -251,14 +248,7 @@ async def test_entries_in_id_order_are_in_time_order_under_concurrent_awards(
     acme: ProgramRef,
 ) -> None:
     clock = SystemClock()  # a real clock: the fixed one cannot show time running backwards
-    results = await asyncio.gather(
-        *(
-            earning.award_manual(
-                _write(acme, f"k-{n}"), external_id="ann", points=1, reason="Goodwill", clock=clock
-            )
-            for n in range(40)
-        )
-    )
+    results = await asyncio.gather(*(_goodwill(acme, f"k-{n}", clock, points=1) for n in range(40)))
     assert len(results) == 40
     times = [e.created_at for e in await PointsEntry.filter(member_id=1).order_by("id")]
     assert len(times) == 40
@@ -271,24 +261,13 @@ async def test_no_award_commits_after_a_concurrent_suspension(acme: ProgramRef) 
 
     async def award(n: int) -> object:
         try:
-            return await earning.award_manual(
-                _write(acme, f"k-{n}"), external_id="ann", points=1, reason="Goodwill", clock=clock
-            )
+            return await _goodwill(acme, f"k-{n}", clock, points=1)
         except InvalidInput as refused:
             return refused
 
     async def suspend() -> None:
         await asyncio.sleep(0.02)  # in the middle of the awards
-        await members.update_member(
-            acme,
-            ann.id,
-            email=None,
-            display_name=None,
-            birthday=None,
-            locale=None,
-            status=MemberStatus.SUSPENDED,
-            clock=clock,
-        )
+        await _suspend(acme, ann.id, clock)
 
     *outcomes, _ = await asyncio.gather(*(award(n) for n in range(40)), suspend())
     suspended_at = (await Member.get(id=ann.id)).updated_at
