@@ -52,6 +52,7 @@ described_enum(
         "INSUFFICIENT_POINTS": "The member does not have that many spendable points.",
         "CLAWBACK_DENIED": "The member already spent these points and the program denies going below zero.",
         "IDEMPOTENCY_KEY_REUSED": "This idempotency key was used with a different input.",
+        "DUPLICATE_RULE": "Two rules of the points configuration name the same event, SKU or category.",
     },
 )
 

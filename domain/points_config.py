@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -125,9 +126,18 @@ def is_event_name(name: str) -> bool:
     return len(name) <= EVENT_NAME_MAX and _EVENT_NAME.fullmatch(name) is not None
 
 
-def validate_points_config(config: PointsConfig) -> PointsConfig:
+def validate_points_config(
+    config: PointsConfig, *, listed_events: Sequence[tuple[str, int]] | None = None
+) -> PointsConfig:
     """Check a configuration as a whole; raises InvalidInput listing every problem, each at its
-    input path (a bonus's at ('bonuses', index, field))."""
+    input path (a bonus's at ('bonuses', index, field)).
+
+    `listed_events` are the events as the client listed them, when they came as a list: a dict
+    keeps one entry per name, so a duplicate would silently win and every later index would
+    shift. It must hold the same events as `config.events`."""
+    events = list(config.events.items()) if listed_events is None else list(listed_events)
+    if dict(events) != config.events:
+        raise ValueError("listed_events are not the configuration's events")
     problems = ProblemCollector()
     invalid = ErrorCode.INVALID_POINTS_CONFIG
     problems.decimal(
@@ -139,6 +149,7 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
         label="earnRate",
         code=invalid,
     )
+    targets: set[tuple[str, str]] = set()
     for index, bonus in enumerate(config.bonuses):
         at = ("bonuses", str(index))
         if (bonus.sku is None) == (bonus.category is None):
@@ -148,6 +159,14 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
                 problems.reference(
                     (*at, kind), target, max_length=BONUS_TARGET_MAX, label=kind, code=invalid
                 )
+                # Two bonuses for one target would leave which applies to chance of order.
+                if (kind, target) in targets:
+                    problems.add(
+                        (*at, kind),
+                        f"Another bonus already applies to {kind} {target!r}.",
+                        ErrorCode.DUPLICATE_RULE,
+                    )
+                targets.add((kind, target))
         problems.decimal(
             (*at, "multiplier"),
             bonus.multiplier,
@@ -157,11 +176,19 @@ def validate_points_config(config: PointsConfig) -> PointsConfig:
             label="A bonus multiplier",
             code=invalid,
         )
-    for index, (name, points) in enumerate(config.events.items()):
+    names: set[str] = set()
+    for index, (name, points) in enumerate(events):
         if not is_event_name(name):
             problems.add(
                 ("events", str(index), "name"), f"Event names are {EVENT_NAME_RULE}.", invalid
             )
+        elif name in names:
+            problems.add(
+                ("events", str(index), "name"),
+                f"Event {name!r} is listed more than once.",
+                ErrorCode.DUPLICATE_RULE,
+            )
+        names.add(name)
         if not 0 < points <= MAX_EVENT_POINTS:
             problems.add(
                 ("events", str(index), "points"),

@@ -232,7 +232,10 @@ class PointsConfigurationMutations:
         try:
             program = await info.context.require_program()
             saved = await store.configure_points(
-                program.id, input.to_config(), clock=info.context.clock
+                program.id,
+                input.to_config(),
+                clock=info.context.clock,
+                listed_events=[(e.name, e.points) for e in input.events],
             )
         except InvalidInput as refused:
             return ConfigurePointsPayload(configuration=None, user_errors=user_errors(refused))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -70,10 +71,17 @@ def from_json(data: dict[str, Any] | None) -> PointsConfig:
 
 
 @retried
-async def configure_points(program_id: int, config: PointsConfig, *, clock: Clock) -> Program:
+async def configure_points(
+    program_id: int,
+    config: PointsConfig,
+    *,
+    clock: Clock,
+    listed_events: Sequence[tuple[str, int]] | None = None,
+) -> Program:
     """Replace the program's points configuration. Entries already written keep their
-    explanations: a rule change never rewrites history."""
-    validate_points_config(config)
+    explanations: a rule change never rewrites history. `listed_events`: the events as the
+    client listed them, so duplicates and positions are judged (validate_points_config)."""
+    validate_points_config(config, listed_events=listed_events)
     async with in_transaction():
         # No-key: members' writes take key-share locks on the program row (their foreign keys),
         # which a plain FOR UPDATE would make wait until this change commits.

@@ -260,3 +260,14 @@ def test_accepted_points_never_expire_before_their_pending_window_ends(
         expires = config.expiry.expires_at(earned, zone)
         assert expires is not None
         assert expires > earned + timedelta(days=pending)
+
+
+def test_listed_events_are_judged_as_listed() -> None:
+    listed = [("ok_one", 5), ("ok_one", 0), ("Bad", 1)]
+    with pytest.raises(InvalidInput) as caught:
+        validate_points_config(PointsConfig(events=dict(listed)), listed_events=listed)
+    assert [(p.field, p.code) for p in caught.value.problems] == [
+        (("events", "1", "name"), ErrorCode.DUPLICATE_RULE),
+        (("events", "1", "points"), ErrorCode.INVALID_POINTS_CONFIG),
+        (("events", "2", "name"), ErrorCode.INVALID_POINTS_CONFIG),
+    ]
