@@ -12,6 +12,10 @@ from api.settings import DatabaseTimeouts, SettingsError
 # How long opening a connection may take: a database host that drops packets would otherwise hold
 # a request (or a start-up) for asyncpg's default of 60 s before the client hears "retry later".
 CONNECT_TIMEOUT_SECONDS = 5.0
+# The client's own limit on a statement, a little past the server's statement_timeout: the server
+# cancels a slow statement first, and this ends a wait for a server that no longer answers at all
+# (frozen, or the network silently dropping packets), which no server-side setting can.
+SILENT_SERVER_GRACE_SECONDS = 1.0
 
 # Every Tortoise app whose models map tables created by the Alembic revisions.
 MODEL_MODULES = {"loyalty": ["loyalty.models", "loyalty.points.models"]}
@@ -57,6 +61,10 @@ def tortoise_config(
         "timeout": CONNECT_TIMEOUT_SECONDS,
     }
     if timeouts is not None:
+        if timeouts.statement_ms:
+            credentials["command_timeout"] = (
+                timeouts.statement_ms / 1000 + SILENT_SERVER_GRACE_SECONDS
+            )
         credentials["server_settings"] = {
             "lock_timeout": str(timeouts.lock_ms),
             "statement_timeout": str(timeouts.statement_ms),

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": f"Bearer {token(Role.ADMIN)}"}
 STOREFRONT = {"Authorization": f"Bearer {token(Role.STOREFRONT)}"}
 MEMBERS = "{ members(first: 1) { edges { cursor } } }"
+STATEMENT_TIMEOUT_MS = 1000
 UNAVAILABLE = {
     "message": "The service is temporarily unavailable; retry later.",
     "extensions": {"code": "SERVICE_UNAVAILABLE"},
@@ -46,6 +47,18 @@ class Cable:
     port: int
     _server: asyncio.Server | None = None
     _links: list[asyncio.StreamWriter] = field(default_factory=list)
+    _flowing: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._flowing.set()
+
+    def stall(self) -> None:
+        """Connections stay open but nothing passes: a frozen server, or a network dropping
+        packets. Nothing tells the client; only its own clock can."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
 
     async def plug(self) -> None:
         self._server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
@@ -65,12 +78,17 @@ class Cable:
         else:
             server_in, server = await asyncio.open_connection(host, port)
         self._links += [client, server]
-        await asyncio.gather(_pipe(client_in, server), _pipe(server_in, client))
+        await asyncio.gather(
+            _pipe(client_in, server, self._flowing), _pipe(server_in, client, self._flowing)
+        )
 
 
-async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+async def _pipe(
+    source: asyncio.StreamReader, sink: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     with contextlib.suppress(ConnectionError):
         while data := await source.read(65536):
+            await flowing.wait()
             sink.write(data)
             await sink.drain()
     sink.close()
@@ -98,6 +116,7 @@ async def api(cable: Cable, database_url: str, redis_url: str, tmp_path: Any) ->
         DATABASE_URL=through_cable,
         REDIS_URL=redis_url,
         LOYALTY_JOBS_INTERVAL_SECONDS="0",
+        LOYALTY_DB_STATEMENT_TIMEOUT_MS=str(STATEMENT_TIMEOUT_MS),
     )
     command = ["uvicorn", "api.app:app_from_environment", "--factory", "--port", str(port)]
     server = await asyncio.create_subprocess_exec(
@@ -168,3 +187,30 @@ async def test_an_unreachable_database_is_a_retryable_503(cable: Cable, api: str
         await cable.plug()
         enrolled = await _post(http, ENROLL, STOREFRONT, **member)
         assert enrolled.json()["data"]["enrollMember"]["created"] is True
+
+
+async def test_a_database_that_stops_answering_is_a_503_not_a_hang(cable: Cable, api: str) -> None:
+    program = {"input": {"name": "Acme", "currency": "EUR"}}
+    async with httpx.AsyncClient(base_url=api, timeout=60) as http:
+        await cable.plug()
+        assert (await _post(http, CREATE_PROGRAM, ADMIN, **program)).status_code == 200
+        warm = await asyncio.gather(*(_post(http, MEMBERS, ADMIN) for _ in range(4)))
+        assert {response.status_code for response in warm} == {200}  # pooled connections open
+
+        cable.stall()
+        started = asyncio.get_running_loop().time()
+        stalled = await asyncio.gather(*(_post(http, MEMBERS, ADMIN) for _ in range(4)))
+        waited = asyncio.get_running_loop().time() - started
+        for response in stalled:
+            _assert_unavailable(response, "members")
+        # The statement limit plus the client's grace, not the minutes a TCP stall can last.
+        assert waited < STATEMENT_TIMEOUT_MS / 1000 + 10, waited
+
+        cable.resume()
+        recovered = await _post(http, MEMBERS, ADMIN)
+        for _ in range(50):  # connections the stall spoiled are replaced as they are found
+            if recovered.status_code == 200:
+                break
+            await asyncio.sleep(0.2)
+            recovered = await _post(http, MEMBERS, ADMIN)
+        assert recovered.json() == {"data": {"members": {"edges": []}}}

@@ -55,9 +55,17 @@ def test_the_pool_sends_them_as_server_settings() -> None:
         "statement_timeout": "1000",
         "idle_in_transaction_session_timeout": "2000",
     }
+    # The client gives up a moment after the server would have: a server that went silent.
+    assert config["connections"]["default"]["credentials"]["command_timeout"] == 2.0
+
+
+def test_without_a_statement_limit_the_client_waits_too() -> None:
+    config = tortoise_config(URL, timeouts=DatabaseTimeouts(250, 0, 2000))
+    assert "command_timeout" not in config["connections"]["default"]["credentials"]
 
 
 def test_without_limits_the_server_defaults_apply() -> None:
     # The CLI's own work (an audit of a large program) may run longer than a request should.
     credentials = tortoise_config(URL)["connections"]["default"]["credentials"]
     assert "server_settings" not in credentials
+    assert "command_timeout" not in credentials
