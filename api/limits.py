@@ -13,12 +13,12 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graphql import DocumentNode, GraphQLError, TokenKind
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, TokenKind
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from api.document_measure import FragmentCycle, measure_operations
+from api.document_measure import FragmentCycle, Measure, measure_operations
 
 CACHE_SIZE = 1024
 
@@ -37,6 +37,9 @@ class Limits:
     max_aliases: int
     max_fields: int  # after expanding fragments
     max_tokens: int  # the document's and its variables' together
+    max_cost: int  # nodes an operation could return, connections counted per item
+    max_schemas: int  # `__schema` selections per operation, fragments expanded
+    max_types: int  # `__type` selections per operation, fragments expanded
 
 
 class DocumentLimits(SchemaExtension):
@@ -51,8 +54,13 @@ class DocumentLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.query is not None:
-            verdict = _verdict(context.query, document, self.limits)
+            connections = _connections(context.schema._schema)
+            verdict = _verdict(context.query, document, self.limits, connections)
             problem = verdict.problem
+            if problem is None and verdict.variable_pages:
+                # The cached verdict counted variable page sizes as 1; now their values are known.
+                variables = context.variables or {}
+                problem, _ = _judge(document, self.limits, connections, variables)
             spare = self.limits.max_tokens - verdict.tokens
             if problem is None and _tokens_of(context.variables or {}, spare) > spare:
                 problem = (
@@ -71,18 +79,34 @@ class DocumentLimits(SchemaExtension):
 class _Verdict:
     problem: str | None
     tokens: int
+    variable_pages: bool  # the cost depends on the variables: judged again for each request
 
 
 _validate = functools.lru_cache(maxsize=CACHE_SIZE)(validate_document)
-_verdicts: dict[tuple[str, Limits], _Verdict] = {}
+_verdicts: dict[tuple[str, Limits, frozenset[str]], _Verdict] = {}
 
 
-def _verdict(query: str, document: DocumentNode, limits: Limits) -> _Verdict:
-    key = (query, limits)
+@functools.cache
+def _connections(schema: GraphQLSchema) -> frozenset[str]:
+    """Names of the fields taking a page size: paged (at the default) even when not given one."""
+    return frozenset(
+        name
+        for named in schema.type_map.values()
+        for name, definition in (getattr(named, "fields", None) or {}).items()
+        if not named.name.startswith("__")
+        and {"first", "last"} & set(getattr(definition, "args", None) or ())
+    )
+
+
+def _verdict(
+    query: str, document: DocumentNode, limits: Limits, connections: frozenset[str]
+) -> _Verdict:
+    key = (query, limits, connections)
     if key not in _verdicts:
         if len(_verdicts) >= CACHE_SIZE:
             _verdicts.pop(next(iter(_verdicts)))  # oldest first: dicts keep insertion order
-        _verdicts[key] = _Verdict(_judge(document, limits), _document_tokens(document))
+        problem, variable_pages = _judge(document, limits, connections, None)
+        _verdicts[key] = _Verdict(problem, _document_tokens(document), variable_pages)
     return _verdicts[key]
 
 
@@ -113,19 +137,48 @@ def _tokens_of(variables: object, enough: int) -> int:
     return count
 
 
-def _judge(document: DocumentNode, limits: Limits) -> str | None:
+def _judge(
+    document: DocumentNode,
+    limits: Limits,
+    connections: frozenset[str],
+    variables: dict[str, object] | None,
+) -> tuple[str | None, bool]:
+    """Why `document` is refused (None if it is not), and whether its cost depends on the
+    variables. Without them (None) variable page sizes count as 1: that verdict refuses only
+    what any values would."""
+    variable_pages = False
     try:
-        for operation, measure in measure_operations(document):
+        for operation, measure in measure_operations(document, variables, connections):
             name = operation.name.value if operation.name else "anonymous"
-            if measure.fields > limits.max_fields:
-                return (
-                    f"'{name}' selects more than {limits.max_fields} fields once its fragments"
-                    " are expanded"
-                )
-            if measure.depth > limits.max_depth:
-                return f"'{name}' exceeds maximum operation depth of {limits.max_depth}"
-            if measure.aliases > limits.max_aliases:
-                return f"{measure.aliases} aliases found. Allowed: {limits.max_aliases}"
+            variable_pages = variable_pages or measure.variable_pages
+            problem = _problem(name, measure, limits)
+            if problem is not None:
+                return problem, variable_pages
     except FragmentCycle as cycle:
-        return f"Cannot spread fragment '{cycle.name}' within itself."
+        return f"Cannot spread fragment '{cycle.name}' within itself.", False
+    return None, variable_pages
+
+
+def _problem(name: str, measure: Measure, limits: Limits) -> str | None:
+    if measure.fields > limits.max_fields:
+        return (
+            f"'{name}' selects more than {limits.max_fields} fields once its fragments are expanded"
+        )
+    if measure.depth > limits.max_depth:
+        return f"'{name}' exceeds maximum operation depth of {limits.max_depth}"
+    if measure.aliases > limits.max_aliases:
+        return f"{measure.aliases} aliases found. Allowed: {limits.max_aliases}"
+    if measure.schemas > limits.max_schemas or measure.types > limits.max_types:
+        # Each copy answers the whole schema again: a second of CPU for thirty of them.
+        return (
+            f"'{name}' selects `__schema` {measure.schemas} times and `__type`"
+            f" {measure.types} times once its fragments are expanded; at most"
+            f" {limits.max_schemas} and {limits.max_types} are allowed."
+        )
+    if measure.cost > limits.max_cost:
+        return (
+            f"'{name}' could return up to {measure.cost} nodes (each connection's"
+            f" selection counted once per item of its page: `first`, `last` or 20);"
+            f" at most {limits.max_cost} are allowed."
+        )
     return None

@@ -161,3 +161,92 @@ async def test_legitimate_documents_with_shared_fragments_still_run(gql: GraphQL
     assert data["first"]["key"] == data["second"]["key"] == data["node"]["key"] == "acme"
     introspection = await gql.ok(get_introspection_query(descriptions=True), bearer=ADMIN)
     assert introspection["__schema"]["queryType"]["name"] == "Query"
+
+
+SCHEMA_FRAGMENT = (
+    "fragment S on __Schema { types { name kind description fields(includeDeprecated: true) {"
+    " name description args { name defaultValue type { kind name ofType { kind name ofType {"
+    " kind name } } } } type { kind name ofType { kind name ofType { kind name } } } }"
+    " inputFields { name type { name } } interfaces { name } enumValues(includeDeprecated: true)"
+    " { name description } possibleTypes { name } } directives { name locations args { name } } }"
+)
+
+
+def _introspection_copies(copies: int) -> Callable[[], Request]:
+    def request() -> Request:
+        run = next(_fresh)
+        aliases = " ".join(f"a{i}: __schema {{ ...S }}" for i in range(copies))
+        return {"query": f"query Copies{run} {{ {aliases} }} {SCHEMA_FRAGMENT}"}
+
+    return request
+
+
+def _refused(body: dict[str, Any], words: str) -> None:
+    assert body["data"] is None, body
+    [error] = body["errors"]
+    assert words in error["message"], error
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+async def test_introspection_is_answered_once_per_operation(gql: GraphQLClient) -> None:
+    """Thirty aliased copies of the whole schema took a second of CPU and 2.5 MB to answer."""
+    ratio, body = await _ratio(gql.http, _introspection_copies(30), _trivial)
+    assert ratio < MAX_RATIO_TO_TRIVIAL, ratio
+    _refused(body, "`__schema` 30 times")
+    # Hidden in fragments spread twice, or `__type` more than ten times: refused the same.
+    spread = "{ ...Q ...Q } fragment Q on Query { __schema { queryType { name } } }"
+    _refused(await gql.post(spread, bearer=ADMIN), "`__schema` 2 times")
+    types = " ".join(f't{i}: __type(name: "Query") {{ name }}' for i in range(11))
+    _refused(await gql.post(f"{{ {types} }}", bearer=ADMIN), "`__type` 11 times")
+    ten = " ".join(f't{i}: __type(name: "Query") {{ name }}' for i in range(10))
+    assert len(await gql.ok(f"{{ __schema {{ queryType {{ name }} }} {ten} }}")) == 11
+    assert (await gql.ok(_introspection_copies(1)()["query"]))["a0"]["types"]
+
+
+def _ledger_copies(copies: int, page: str = "100") -> str:
+    ledgers = " ".join(
+        f"l{i}: ledger(first: {page}) {{ edges {{ node {{ id reason points }} }} }}"
+        for i in range(copies)
+    )
+    return f"{{ me {{ {ledgers} }} }}"
+
+
+async def test_aliased_connections_are_refused_by_what_they_could_return(
+    gql: GraphQLClient,
+) -> None:
+    """Thirty aliased `ledger(first: 100)` took 1.3 s and answered 3.8 MB; refused unrun now."""
+    await provision(gql)
+    ratio, body = await _ratio(
+        gql.http,
+        lambda: {"query": _ledger_copies(30).replace("{ me", f"query L{next(_fresh)} {{ me", 1)},
+        _trivial,
+        MEMBER,
+    )
+    assert ratio < MAX_RATIO_TO_TRIVIAL, ratio
+    _refused(body, "could return up to 15031 nodes")
+    # Page sizes given as variables count at their value, absent ones at the default (20).
+    variable = "query($n: Int) " + _ledger_copies(30, "$n")
+    _refused(await gql.post(variable, {"n": 100}, bearer=MEMBER), "15031 nodes")
+    small = await gql.post(variable, {"n": 1}, bearer=MEMBER)
+    assert all(
+        e["extensions"]["code"] != "GRAPHQL_VALIDATION_FAILED" for e in small.get("errors", [])
+    )
+    default = (
+        "{ "
+        + " ".join(
+            f"m{i}: members {{ edges {{ node {{ ledger {{ edges {{ node {{ id reason points }} }} }} }} }} }}"
+            for i in range(3)
+        )
+        + " }"
+    )
+    _refused(await gql.post(default, bearer=ADMIN), "could return up to 6183 nodes")
+    nested = (
+        "{ "
+        + " ".join(
+            f"m{i}: members(first: 100) {{ edges {{ node {{ ledger(first: 100) {{ edges {{ node"
+            " { id reason points } } } } } }"
+            for i in range(30)
+        )
+        + " }"
+    )
+    _refused(await gql.post(nested, bearer=ADMIN), "nodes")
