@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Context, Decimal
 from enum import StrEnum
 
@@ -152,6 +153,11 @@ def actor(role: str, subject: str) -> str:
 _UNFIT_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # Digits and exponents beyond these are no amount or rate anyone means; refused unread.
 DECIMAL_DIGITS_MAX = 40
+# The one spelling of a decimal: Python's Decimal() would also take "1_000", " 1", "+1", "1e2" and
+# non-ASCII digits ("١٢"), so one amount could arrive in many forms that log and hash apart.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+# The one spelling of a date: date.fromisoformat also takes "20200101" and "2020-W01-1".
+_CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # BCP 47 tags are case-insensitive: any case is accepted, then written in the canonical case.
 _LOCALE = re.compile(
     r"([a-z]{2,3})(?:-([a-z]{4}))?(?:-([a-z]{2}|[0-9]{3}))?", re.IGNORECASE | re.ASCII
@@ -176,6 +182,26 @@ def is_reference(value: str, *, max_length: int) -> bool:
     printable characters on one line, taken exactly as given (no surrounding spaces to trim,
     so one reference never has two spellings)."""
     return clean_text(value, max_length=max_length) == value
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """The decimal `text` spells in the plain form `-?digits(.digits)?`, or None. Negative zero is
+    zero: "-0" would otherwise be stored and shown as "-0". Digits and scale are judged later, by
+    the rule of the field (is_bounded_decimal); the length is bounded by the request's."""
+    if _PLAIN_DECIMAL.fullmatch(text) is None:
+        return None
+    value = Decimal(text)
+    return abs(value) if value.is_zero() else value
+
+
+def calendar_date(text: str) -> date | None:
+    """The date `text` spells as YYYY-MM-DD, or None (also for a day that does not exist)."""
+    if _CALENDAR_DATE.fullmatch(text) is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:  # 2021-02-29, month 13
+        return None
 
 
 def decimal_key(value: Decimal) -> str:

@@ -3,16 +3,26 @@ at the position the client sent them, and bad input changes nothing."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import GraphQLClient
-from tests.e2e.points_helpers import ADMIN, CONFIGURE
+from tests.e2e.points_helpers import ADMIN, CONFIGURE, STORE
 
 pytestmark = pytest.mark.e2e
 
 RULES = "configuration { earnRate } userErrors { field message code }"
+RATE = "mutation($rate: Decimal!) { configurePoints(input: {earnRate: $rate}) { userErrors { code } } }"
+RATE_RULES = (
+    f"mutation($rate: Decimal!) {{ configurePoints(input: {{earnRate: $rate}}) {{ {RULES} }} }}"
+)
+BIRTHDAY = """mutation($day: Date) {
+  enrollMember(input: {externalId: "bea", email: "bea@b.co", displayName: "Bea", birthday: $day}) {
+    member { birthday }
+  }
+}"""
 READ_RULES = "query { program { pointsConfiguration { earnRate events { name points } } } }"
 
 
@@ -61,3 +71,108 @@ async def test_event_problems_sit_at_their_position_in_the_input(
         ("input", "events", "1", "points"),
         ("input", "events", "2", "name"),
     ]
+
+
+async def raw_post(gql: GraphQLClient, body: str, bearer: str) -> dict[str, Any]:
+    """A request body sent as written: JSON numbers with more digits than a float holds."""
+    response = await gql.http.post(
+        "/graphql",
+        content=body,
+        headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def inline_rate(rate: str) -> str:
+    """configurePoints with `rate` written into the document as is."""
+    return f"mutation {{ configurePoints(input: {{earnRate: {rate}}}) {{ {RULES} }} }}"
+
+
+def order_award(total: str) -> str:
+    """awardPoints with `total` written into the document as is."""
+    return (
+        'mutation { awardPoints(input: {idempotencyKey: "k-1", externalId: "ann", source: '
+        f'{{order: {{orderId: "o-1", total: {total}, currency: "EUR", lines: []}}}}}}) '
+        "{ entry { points } userErrors { field code } } }"
+    )
+
+
+async def test_a_json_number_for_a_decimal_is_refused_before_it_rounds(
+    gql: GraphQLClient, ann: str
+) -> None:
+    variables = '{"rate": 1.00000000000000000001}'  # more digits than a float holds
+    body = f'{{"query": {json.dumps(RATE_RULES)}, "variables": {variables}}}'
+    answer = await raw_post(gql, body, ADMIN)
+    [error] = answer["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "Send decimal amounts as strings" in error["message"]
+    assert (await gql.ok(READ_RULES, bearer=ADMIN))["program"]["pointsConfiguration"] == {
+        "earnRate": "1",
+        "events": [],
+    }
+
+
+async def test_a_json_integer_for_a_decimal_is_exact(gql: GraphQLClient, ann: str) -> None:
+    body = json.dumps({"query": RATE_RULES, "variables": {"rate": 3}})
+    answer = await raw_post(gql, body, ADMIN)
+    assert answer["data"]["configurePoints"] == {
+        "configuration": {"earnRate": "3"},
+        "userErrors": [],
+    }
+
+
+async def test_inline_decimals_keep_every_digit_they_were_written_with(
+    gql: GraphQLClient, ann: str
+) -> None:
+    answer = await gql.ok(order_award("99.99999999999999999"), bearer=STORE)
+    assert answer["awardPoints"] == {
+        "entry": None,
+        "userErrors": [{"field": ["input", "source", "order", "total"], "code": "INVALID_AMOUNT"}],
+    }
+    rate = await gql.ok(inline_rate("1.00000000000000000001"), bearer=ADMIN)
+    assert [e["code"] for e in rate["configurePoints"]["userErrors"]] == ["INVALID_POINTS_CONFIG"]
+    exact = await gql.ok(inline_rate("1.25"), bearer=ADMIN)
+    assert exact["configurePoints"]["configuration"] == {"earnRate": "1.25"}
+    assert (await gql.ok(order_award("12"), bearer=STORE))["awardPoints"]["entry"] == {"points": 15}
+
+
+@pytest.mark.parametrize(
+    "rate",
+    ["1_000", "\u0661\u0662", " 1", "1 ", "+1", "1e2", "1E+2", "1.", ".5", "0x10", "NaN", "", "-"],
+)
+async def test_only_plain_decimal_spellings_are_accepted(
+    gql: GraphQLClient, ann: str, rate: str
+) -> None:
+    body = await gql.post(RATE, {"rate": rate}, bearer=ADMIN)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "Value cannot represent a Decimal" in error["message"]
+    inline = await gql.post(inline_rate(json.dumps(rate)), bearer=ADMIN)
+    assert inline["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert (await gql.ok(READ_RULES, bearer=ADMIN))["program"]["pointsConfiguration"][
+        "earnRate"
+    ] == "1"
+
+
+@pytest.mark.parametrize("zero", ["-0", "-0.00", "0.000"])
+async def test_a_negative_zero_is_zero(gql: GraphQLClient, ann: str, zero: str) -> None:
+    data = await gql.ok(RATE_RULES, {"rate": zero}, bearer=ADMIN)
+    assert data["configurePoints"]["configuration"]["earnRate"] in {"0", "0.00", "0.000"}
+    assert not data["configurePoints"]["configuration"]["earnRate"].startswith("-")
+
+
+@pytest.mark.parametrize("day", ["20200101", "2020-W01-1", "2020-001", " 2020-01-01", "2020-1-1"])
+async def test_only_calendar_dates_are_accepted(gql: GraphQLClient, ann: str, day: str) -> None:
+    body = await gql.post(BIRTHDAY, {"day": day}, bearer=STORE)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "Value cannot represent a Date" in error["message"]
+
+
+async def test_a_calendar_date_is_accepted(gql: GraphQLClient, ann: str) -> None:
+    data = await gql.ok(BIRTHDAY, {"day": "2000-02-29"}, bearer=STORE)
+    assert data["enrollMember"]["member"]["birthday"] == "2000-02-29"
