@@ -28,6 +28,11 @@ def is_program_key(key: str) -> bool:
     return _PROGRAM_KEY.fullmatch(key) is not None
 
 
+# Files of a tz database that are no IANA zone: "localtime" is whatever zone the host is set to,
+# "Factory" a placeholder zone named "-00", "posixrules" a template for POSIX TZ strings.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 def is_timezone(name: str) -> bool:
     """An IANA zone name known to this machine's tz database (not a folder such as 'Europe')."""
     return name in _known_timezones()
@@ -35,7 +40,7 @@ def is_timezone(name: str) -> bool:
 
 @cache
 def _known_timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - _NOT_ZONES
 
 
 def validate_new_program(

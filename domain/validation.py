@@ -149,8 +149,19 @@ def actor(role: str, subject: str) -> str:
 
 
 # C0 and C1 controls plus Unicode line/paragraph separators: none belong in one-line text. Nor
-# does an unpaired surrogate (a JSON "\ud800"): no UTF-8 driver or client can encode it.
-_UNFIT_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# does an unpaired surrogate (a JSON "\ud800"): no UTF-8 driver or client can encode it. Nor
+# what shows nothing yet makes two texts differ or reorders what is shown: zero-width space,
+# BOM, bidi embedding/override/isolate controls; nor non-characters (U+FDD0-U+FDEF and the last
+# two code points of every plane), which Unicode reserves for programs' own use. ZWNJ and ZWJ
+# (U+200C, U+200D) stay: emoji sequences and some scripts need them.
+_NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(
+    rf"\U{plane:04x}fffe\U{plane:04x}ffff" for plane in range(17)
+)
+_UNFIT_CHARS = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u200b\ufeff\u202a-\u202e\u2066-\u2069"
+    + _NONCHARACTERS
+    + "]"
+)
 # Digits and exponents beyond these are no amount or rate anyone means; refused unread.
 DECIMAL_DIGITS_MAX = 40
 # The one spelling of a decimal: Python's Decimal() would also take "1_000", " 1", "+1", "1e2" and
@@ -173,7 +184,8 @@ def clean_text(value: str, *, max_length: int) -> str | None:
 
 
 def is_plain(text: str) -> bool:
-    """No control character, line separator or unpaired surrogate anywhere in `text`."""
+    """No control character, line separator, unpaired surrogate, invisible or bidi control, or
+    non-character anywhere in `text`."""
     return _UNFIT_CHARS.search(text) is None
 
 

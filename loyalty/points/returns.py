@@ -81,7 +81,7 @@ async def reverse_order(
             raise InvalidInput(
                 Problem(
                     ("amount",),
-                    f"Only {currency} {total - returned} of this order is left to return.",
+                    f"Only {format_money(total - returned, currency)} of this order is left to return.",
                     ErrorCode.RETURN_EXCEEDS_ORDER,
                 )
             )

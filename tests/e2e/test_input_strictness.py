@@ -8,8 +8,21 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import GraphQLClient
-from tests.e2e.points_helpers import ADMIN, CONFIGURE, STORE
+from api.auth import Role
+from tests.conftest import token
+from tests.e2e.conftest import CREATE_PROGRAM, GraphQLClient
+from tests.e2e.points_helpers import (
+    ADMIN,
+    AWARD,
+    CONFIGURE,
+    STORE,
+    award_order,
+    balance,
+    errors,
+    key,
+    reverse,
+    write,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +34,12 @@ RATE_RULES = (
 BIRTHDAY = """mutation($day: Date) {
   enrollMember(input: {externalId: "bea", email: "bea@b.co", displayName: "Bea", birthday: $day}) {
     member { birthday }
+  }
+}"""
+ENROLL_NAMED = """mutation($name: String!) {
+  enrollMember(input: {externalId: "cy", email: "cy@b.co", displayName: $name}) {
+    member { displayName }
+    userErrors { field code }
   }
 }"""
 READ_RULES = "query { program { pointsConfiguration { earnRate events { name points } } } }"
@@ -176,3 +195,58 @@ async def test_only_calendar_dates_are_accepted(gql: GraphQLClient, ann: str, da
 async def test_a_calendar_date_is_accepted(gql: GraphQLClient, ann: str) -> None:
     data = await gql.ok(BIRTHDAY, {"day": "2000-02-29"}, bearer=STORE)
     assert data["enrollMember"]["member"]["birthday"] == "2000-02-29"
+
+
+async def test_what_is_left_of_an_order_is_shown_at_the_currencys_precision(
+    gql: GraphQLClient, ann: str
+) -> None:
+    await award_order(gql, ann, "o-9", "10.00")
+    assert (await reverse(gql, "o-9", "r-1", "7.5"))["userErrors"] == []
+    refused = await reverse(gql, "o-9", "r-2", "2.5100")
+    assert refused["userErrors"] == [
+        {
+            "field": ["input", "amount"],
+            "message": "Only EUR 2.50 of this order is left to return.",
+            "code": "RETURN_EXCEEDS_ORDER",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ann\u200b", "\ufeffAnn", "A\ufffen", "An\uffff", "A\ufdd0n", "An\U0001ffff", "\u202eAnn"],
+    ids=["zero width space", "BOM", "FFFE", "FFFF", "FDD0", "plane 1 non-character", "RLO"],
+)
+async def test_invisible_characters_are_refused_in_display_names(
+    gql: GraphQLClient, ann: str, name: str
+) -> None:
+    enrolled = await gql.ok(
+        ENROLL_NAMED, {"name": name}, bearer=STORE
+    )  # a new member: nothing may be created
+    assert enrolled["enrollMember"] == {
+        "member": None,
+        "userErrors": [{"field": ["input", "displayName"], "code": "INVALID_DISPLAY_NAME"}],
+    }
+    reason = {"manual": {"points": 5, "reason": f"Goodwill {name}"}}
+    awarded = await write(
+        gql, AWARD, {"idempotencyKey": key(), "externalId": ann, "source": reason}
+    )
+    assert errors(awarded) == ["INVALID_REASON"]
+    assert (await balance(gql, ann))["available"] == 0
+
+
+async def test_joiners_that_scripts_and_emoji_need_are_kept(gql: GraphQLClient, ann: str) -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467 \u0645\u200c\u06cc"
+    enrolled = await gql.ok(ENROLL_NAMED, {"name": family}, bearer=STORE)
+    assert enrolled["enrollMember"]["userErrors"] == []
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules"])
+async def test_host_dependent_time_zones_are_refused(gql: GraphQLClient, zone: str) -> None:
+    body = await gql.ok(
+        CREATE_PROGRAM,
+        {"input": {"name": "Acme", "currency": "EUR", "timezone": zone}},
+        bearer=token(Role.ADMIN, "acme"),
+    )
+    assert body["createProgram"]["program"] is None
+    assert [e["code"] for e in body["createProgram"]["userErrors"]] == ["INVALID_TIMEZONE"]

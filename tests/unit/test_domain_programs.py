@@ -62,7 +62,11 @@ def test_timezone_accepted(zone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "zone", ["", "Mars/Olympus", "europe/paris", "Europe/Paris ", "../etc/passwd", "/etc/localtime"]
+    "zone",
+    [
+        *["", "Mars/Olympus", "europe/paris", "Europe/Paris ", "../etc/passwd", "/etc/localtime"],
+        *["localtime", "Factory", "posixrules", "posix/UTC", "right/UTC"],  # no IANA zones
+    ],
 )
 def test_timezone_refused(zone: str) -> None:
     assert not is_timezone(zone)

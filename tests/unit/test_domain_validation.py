@@ -80,6 +80,15 @@ def test_error_codes_are_their_own_names() -> None:
         ("a\ud800b", 5, None),  # a lone surrogate: no UTF-8 encoder takes it
         ("\udfff", 5, None),
         ("a\u2028b", 5, None),
+        ("a\u200bb", 5, None),  # zero-width space
+        ("\ufeffab", 5, None),  # BOM
+        ("a\u202eb", 5, None),  # right-to-left override
+        ("a\u2067b", 5, None),  # right-to-left isolate
+        ("a\ufdd0b", 5, None),  # non-characters
+        ("a\ufffeb", 5, None),
+        ("a\U0010ffffb", 5, None),
+        ("\U0001f468\u200d\U0001f469", 5, "\U0001f468\u200d\U0001f469"),  # ZWJ sequence
+        ("\u0645\u200c\u06cc", 5, "\u0645\u200c\u06cc"),  # ZWNJ in Persian
     ],
 )
 def test_clean_text(raw: str, max_length: int, expected: str | None) -> None:
@@ -97,9 +106,18 @@ def test_clean_text_result_is_trimmed_bounded_and_single_line(raw: str, max_leng
         assert clean_text(cleaned, max_length=max_length) == cleaned
 
 
-# Surrogates (Cs) are excluded: unpaired, they are not text any encoder takes.
+# Surrogates (Cs) are excluded: unpaired, they are not text any encoder takes; so are the
+# invisible and bidi controls and the non-characters (Cn) that is_plain refuses.
+_INVISIBLE = "\u200b\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
 @given(
-    st.text(alphabet=st.characters(exclude_categories=["Cc", "Cs", "Zs", "Zl", "Zp"]), min_size=1)
+    st.text(
+        alphabet=st.characters(
+            exclude_categories=["Cc", "Cs", "Cn", "Zs", "Zl", "Zp"], exclude_characters=_INVISIBLE
+        ),
+        min_size=1,
+    )
 )
 @settings(database=None)
 def test_clean_text_keeps_ordinary_text_within_the_limit(raw: str) -> None:
