@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 # Claims PyJWT itself must find; role and program are checked here after decoding.
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+_TIME_CLAIMS = ("exp", "iat", "nbf")
 VERIFIED_CACHE_SIZE = 10_000
 VERIFIED_TTL_SECONDS = 300.0
 
@@ -150,6 +151,11 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             reason = next((r for cls, r in _REASONS if isinstance(exc, cls)), "invalid token")
             raise AuthError(reason) from exc
+        # PyJWT compares these through int(), so a string "9999999999", a float or true would
+        # pass as a time; NumericDate is a number, and tokens here carry whole seconds.
+        for name in _TIME_CLAIMS:
+            if name in claims and type(claims[name]) is not int:
+                raise AuthError(f"invalid claim: {name}")
         return claims
 
     def _key_for(self, header: dict[str, Any]) -> jwt.PyJWK:

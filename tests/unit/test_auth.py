@@ -78,6 +78,23 @@ def test_missing_registered_claim_refused(hs_verifier: TokenVerifier, claim: str
     assert refusal(hs_verifier, token) == f"missing claim: {claim}"
 
 
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+@pytest.mark.parametrize("kind", [str, float], ids=["string", "float"])
+def test_time_claims_must_be_integers(hs_verifier: TokenVerifier, claim: str, kind: type) -> None:
+    # PyJWT reads these with int(), so "9999999999" would pass as a date; RFC 7519's
+    # NumericDate is a JSON number, and this API takes whole seconds only.
+    good = claims()
+    value = good["exp"] if claim == "exp" else good["iat"]
+    token = jwt.encode(claims(**{claim: kind(value)}), SECRET, algorithm="HS256")
+    assert refusal(hs_verifier, token) == f"invalid claim: {claim}"
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf"])
+def test_time_claims_are_no_booleans(hs_verifier: TokenVerifier, claim: str) -> None:
+    token = jwt.encode(claims(**{claim: True}), SECRET, algorithm="HS256")
+    assert refusal(hs_verifier, token) == f"invalid claim: {claim}"
+
+
 def test_empty_subject_refused(hs_verifier: TokenVerifier) -> None:
     token = jwt.encode(claims(sub=""), SECRET, algorithm="HS256")
     assert refusal(hs_verifier, token) == "missing claim: sub"
