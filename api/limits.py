@@ -13,14 +13,13 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, TokenKind
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, TokenKind
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from api.document_cache import CHECKED_BUDGET, SizedCache
 from api.document_measure import FragmentCycle, Measure, measure_operations
-
-CACHE_SIZE = 1024
 
 # graphql-core compares every pair of fields sharing a response name (OverlappingFieldsCanBeMerged)
 # and aborts with "Validation aborted." once its budget is spent. Its default, 500,000 units, is
@@ -54,8 +53,10 @@ class DocumentLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.query is not None:
-            connections = _connections(context.schema._schema)
-            verdict = _verdict(context.query, document, self.limits, connections)
+            schema = context.schema._schema
+            connections = _connections(schema)
+            rules = tuple(context.validation_rules)
+            verdict = _verdict(context.query, document, self.limits, connections, schema, rules)
             problem = verdict.problem
             if problem is None and verdict.variable_pages:
                 # The cached verdict counted variable page sizes as 1; now their values are known.
@@ -68,22 +69,21 @@ class DocumentLimits(SchemaExtension):
                     f" {self.limits.max_tokens} tokens."
                 )
             context.pre_execution_errors = (
-                [GraphQLError(problem)]
-                if problem is not None
-                else _validate(context.schema._schema, document, context.validation_rules)
+                [GraphQLError(problem)] if problem is not None else list(verdict.errors)
             )
         yield
 
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
-    problem: str | None
+    problem: str | None  # a limit the document exceeds whatever its variables
     tokens: int
     variable_pages: bool  # the cost depends on the variables: judged again for each request
+    errors: tuple[GraphQLError, ...]  # validation's, when no limit is exceeded
 
 
-_validate = functools.lru_cache(maxsize=CACHE_SIZE)(validate_document)
-_verdicts: dict[tuple[str, Limits, frozenset[str]], _Verdict] = {}
+# Keyed by the text, accounted at its length: entries hold no syntax tree (see _detached).
+checked: SizedCache[_Verdict] = SizedCache(CHECKED_BUDGET)
 
 
 @functools.cache
@@ -99,15 +99,31 @@ def _connections(schema: GraphQLSchema) -> frozenset[str]:
 
 
 def _verdict(
-    query: str, document: DocumentNode, limits: Limits, connections: frozenset[str]
+    query: str,
+    document: DocumentNode,
+    limits: Limits,
+    connections: frozenset[str],
+    schema: GraphQLSchema,
+    rules: tuple[type[ASTValidationRule], ...],
 ) -> _Verdict:
-    key = (query, limits, connections)
-    if key not in _verdicts:
-        if len(_verdicts) >= CACHE_SIZE:
-            _verdicts.pop(next(iter(_verdicts)))  # oldest first: dicts keep insertion order
+    key = (query, limits, connections, schema, rules)
+    verdict = checked.get(key)
+    if verdict is None:
         problem, variable_pages = _judge(document, limits, connections, None)
-        _verdicts[key] = _Verdict(problem, _document_tokens(document), variable_pages)
-    return _verdicts[key]
+        errors = (
+            () if problem else tuple(map(_detached, validate_document(schema, document, rules)))
+        )
+        verdict = _Verdict(problem, _document_tokens(document), variable_pages, errors)
+        checked.put(key, verdict, len(query))
+    return verdict
+
+
+def _detached(error: GraphQLError) -> GraphQLError:
+    """The error as located in the source, without its nodes: a node reaches every token of
+    the document, which would stay in memory for as long as the verdict."""
+    return GraphQLError(
+        error.message, source=error.source, positions=error.positions, extensions=error.extensions
+    )
 
 
 def _document_tokens(document: DocumentNode) -> int:

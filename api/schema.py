@@ -1,7 +1,7 @@
 """The GraphQL schema: the areas' queries and mutations, hardened and cached.
 
-Parser and validation caches are bounded (unbounded ones grow with every distinct query a client
-sends). Token, depth, alias and expanded-field limits stop abusive documents before validation.
+Parser and validation caches are bounded by the size of the documents they hold (unbounded ones
+grow with every distinct query a client sends; bounded by count, with every large one). Token, depth, alias and expanded-field limits stop abusive documents before validation.
 Every top-level error carries a code; unexpected ones are masked (api/error_policy.py).
 """
 
@@ -11,11 +11,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter, ParserCache
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.document_cache import DocumentParser
 from api.error_policy import ErrorPolicy
 from api.limits import DocumentLimits, Limits
 from api.members.mutations import MemberMutations
@@ -27,7 +28,6 @@ from api.programs.mutations import ProgramMutations
 from api.programs.queries import ProgramQueries
 from api.scalars import SCALAR_OVERRIDES
 
-CACHE_SIZE = 1024
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
@@ -82,7 +82,7 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(relay_max_results=100),
         scalar_overrides=SCALAR_OVERRIDES,  # exact decimals, one date spelling (api/scalars.py)
         extensions=[
-            lambda: ParserCache(maxsize=CACHE_SIZE),
+            DocumentParser,
             lambda: DocumentLimits(
                 Limits(
                     MAX_DEPTH, MAX_ALIASES, MAX_FIELDS, MAX_TOKENS, MAX_COST, MAX_SCHEMAS, MAX_TYPES
