@@ -118,11 +118,22 @@ def _verdict(
     return verdict
 
 
+# graphql-core's message when the field-merging budget (or the interpreter's recursion, which
+# the depth limit forestalls) runs out: true, but no help to the client.
+_ABORTED = "Validation aborted."
+REPETITIVE = (
+    "This document repeats the same fields too often to be checked; select each field once or"
+    " use fewer copies of the fragment."
+)
+
+
 def _detached(error: GraphQLError) -> GraphQLError:
     """The error as located in the source, without its nodes: a node reaches every token of
-    the document, which would stay in memory for as long as the verdict."""
+    the document, which would stay in memory for as long as the verdict. Says why validation
+    was aborted."""
+    message = REPETITIVE if error.message == _ABORTED else error.message
     return GraphQLError(
-        error.message, source=error.source, positions=error.positions, extensions=error.extensions
+        message, source=error.source, positions=error.positions, extensions=error.extensions
     )
 
 

@@ -250,3 +250,24 @@ async def test_aliased_connections_are_refused_by_what_they_could_return(
         + " }"
     )
     _refused(await gql.post(nested, bearer=ADMIN), "nodes")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ program { "
+        + " ".join(f"...F{i}" for i in range(60))
+        + " } } "
+        + " ".join(
+            f"fragment F{i} on Program {{ key name currency timezone defaultLocale }}"
+            for i in range(60)
+        ),
+        "{ me { " + "ledger(first: 1) { edges { node { id reason points } } } " * 100 + "} }",
+    ],
+    ids=["60 fragments of the same fields", "100 copies of a connection"],
+)
+async def test_a_document_too_repetitive_to_check_is_told_why(
+    gql: GraphQLClient, document: str
+) -> None:
+    """graphql-core's own message, "Validation aborted.", does not say what to change."""
+    _refused(await gql.post(document, bearer=MEMBER), "repeats the same fields too often")
