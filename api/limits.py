@@ -1,10 +1,12 @@
 """Document limits, checked before GraphQL validation, then validation itself; both memoised.
 
 A document is first measured (api/document_measure.py, linear in its text whatever its shape)
-against depth, alias and expanded-field limits, so nothing after it ever walks a fragment bomb.
-Only then is it validated. Both verdicts are memoised: the same documents arrive again and again,
-and strawberry's QueryDepthLimiter and MaxAliasesLimiter cost more per request than executing a
-small query.
+against depth, alias, expanded-field, introspection-copy and cost limits, so nothing after it
+ever walks a fragment bomb, and nothing runs that would answer megabytes. Only then is it
+validated. Both verdicts are memoised (in a cache bounded by the documents' size): the same
+documents arrive again and again, and strawberry's QueryDepthLimiter and MaxAliasesLimiter cost
+more per request than executing a small query. A cost that depends on the variables' values
+is judged again for each request.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ class Limits:
 
 
 class DocumentLimits(SchemaExtension):
-    """Refuses documents too deep, with too many aliases or expanding to too many fields, and
-    requests whose variables take the document past the token limit; validates the rest.
+    """Refuses documents too deep, with too many aliases, expanding to too many fields or
+    introspection copies, or that could return too many nodes, and requests whose variables
+    take the document past the token or cost limit; validates the rest.
     Replaces strawberry's ValidationCache, which would validate first."""
 
     def __init__(self, limits: Limits) -> None:
