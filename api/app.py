@@ -25,16 +25,18 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from api.auth import AuthError, TokenVerifier, bearer_token
 from api.body_limit import BodyLimit
+from api.composition import build_bus
 from api.context import Context
-from api.database import tortoise_config
+from api.database import tortoise_config, worker_connection
 from api.errors import ClientError
 from api.graphiql import asset_routes, graphiql_page
 from api.graphql_http import GraphQLHTTP
 from api.health import healthz, readyz
 from api.schema import MAX_TOKENS, schema
 from api.settings import Settings, SettingsError, load_settings
+from backbone.bus import MessageBus
+from backbone.jobs import run_worker
 from domain.clock import Clock, SystemClock
-from loyalty.points.jobs import run_due
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ REDIS_TIMEOUT_SECONDS = 2.0
 class LoyaltyGraphQL(GraphQLHTTP):
     """The GraphQL endpoint; authenticates each request into its Context."""
 
-    def __init__(self, verifier: TokenVerifier, clock: Clock, *, graphiql: bool) -> None:
+    def __init__(self, verifier: TokenVerifier, bus: MessageBus, *, graphiql: bool) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
@@ -52,7 +54,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
             subscription_protocols=(),
         )
         self._verifier = verifier
-        self._clock = clock
+        self._bus = bus
         self._graphiql = graphiql
 
     async def execute_single(
@@ -82,7 +84,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
         return graphiql_page(request.url.path)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        context = Context(clock=self._clock)
+        context = Context(clock=self._bus.clock, bus=self._bus)
         try:
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
@@ -108,11 +110,16 @@ def _introspection_only(query: str | None) -> bool:
 
 
 def create_app(
-    settings: Settings, *, database_url: str, redis_url: str, clock: Clock | None = None
+    settings: Settings,
+    *,
+    database_url: str,
+    redis_url: str,
+    clock: Clock | None = None,
+    bus: MessageBus | None = None,
 ) -> Starlette:
-    """The ASGI app for the given servers; `clock` lets tests move time."""
-    app_clock = clock or SystemClock()
-    graphql = LoyaltyGraphQL(TokenVerifier(settings.auth), app_clock, graphiql=settings.development)
+    """The ASGI app for the given servers; `clock` lets tests move time, `bus` add handlers."""
+    bus = bus or build_bus(clock or SystemClock(), settings.retention)
+    graphql = LoyaltyGraphQL(TokenVerifier(settings.auth), bus, graphiql=settings.development)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -128,10 +135,11 @@ def create_app(
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         )
         app.state.redis = redis
+        app.state.bus = bus
         try:
             async with (
                 RegisterTortoise(app, config=config),
-                _scheduled_jobs(app_clock, settings.jobs_interval_seconds),
+                _inline_worker(bus, database_url, enabled=settings.inline_worker),
             ):
                 yield
         finally:
@@ -166,31 +174,24 @@ def _cors(origins: tuple[str, ...]) -> list[Middleware]:
 
 
 @contextlib.asynccontextmanager
-async def _scheduled_jobs(clock: Clock, interval_seconds: int) -> AsyncIterator[None]:
-    """Activate and expire points every `interval_seconds` while serving (0 turns it off).
-    Every worker may run it: each member is settled under its own row lock, never twice."""
-    if interval_seconds == 0:
+async def _inline_worker(
+    bus: MessageBus, database_url: str, *, enabled: bool
+) -> AsyncIterator[None]:
+    """The job worker and event relay inside this serving process (LOYALTY_WORKER=inline), so
+    that one command runs everything. Every process may run one: they share the work."""
+    if not enabled:
         yield
         return
-
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(interval_seconds)
-            try:
-                report = await run_due(clock)
-            except Exception:
-                log.exception("scheduled points jobs failed; retrying next interval")
-            else:
-                if report.members:
-                    log.info("points jobs: %s", report)
-
-    task = asyncio.create_task(loop())
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(bus, worker_connection(database_url), stop))
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        try:
+            await asyncio.wait_for(task, timeout=15)
+        except Exception:
+            log.exception("the inline worker did not stop cleanly")
 
 
 def app_from_environment() -> Starlette:

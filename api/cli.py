@@ -1,4 +1,4 @@
-"""The `loyalty` command: serve, migrate, mint a development token, export the schema."""
+"""The `loyalty` command: serve, work, migrate, mint a development token, export the schema."""
 
 from __future__ import annotations
 
@@ -39,8 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     audit = commands.add_parser("audit", help="check every balance of a program against its ledger")
     audit.add_argument("--program", required=True, help="the program (tenant) key")
 
-    jobs = commands.add_parser("jobs", help="background work")
-    jobs.add_argument("job", choices=["run"], help="run: activate and expire due points once")
+    commands.add_parser(
+        "worker", help="run background jobs and deliver the event log (as many as you like)"
+    )
+
+    jobs = commands.add_parser("jobs", help="background work, once, here and now")
+    jobs.add_argument(
+        "job", choices=["run"], help="run: settle due points and prune expired events and keys"
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -56,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "token":
             return _token(settings, args.role, args.program, args.subject, args.ttl)
         case "audit":
-            return _with_database(settings, lambda: _audit(args.program))
+            return _with_database(settings, lambda _: _audit(args.program))
+        case "worker":
+            return _with_database(settings, lambda url: _work(settings, url))
         case "jobs":
-            return _with_database(settings, _run_jobs)
+            return _with_database(settings, lambda _: _run_jobs(settings))
         case "schema":
             from api.schema import schema
 
@@ -101,17 +109,21 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
-    """Run `work` with Tortoise connected to the configured (or embedded) PostgreSQL."""
+def _with_database(settings: Settings, work: Callable[[str], Awaitable[int]]) -> int:
+    """Run `work` with Tortoise connected to the configured (or embedded) PostgreSQL, whose
+    URL it is given."""
     from tortoise import Tortoise
 
     from api.database import tortoise_config
     from api.embedded import services
 
     async def run(database_url: str) -> int:
-        await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+        await Tortoise.init(
+            config=tortoise_config(database_url, timeouts=settings.db_timeouts),
+            _enable_global_fallback=True,
+        )
         try:
-            return await work()
+            return await work(database_url)
         finally:
             await Tortoise.close_connections()
 
@@ -136,16 +148,35 @@ async def _audit(program_key: str) -> int:
     return 1 if findings else 0
 
 
-async def _run_jobs() -> int:
-    from domain.clock import SystemClock
-    from loyalty.points.jobs import run_due
+async def _work(settings: Settings, database_url: str) -> int:
+    """Until SIGTERM or Ctrl-C: jobs from the queue, events to their consumers."""
+    import signal
 
-    report = await run_due(SystemClock())
-    print(  # noqa: T201
-        f"settled {report.members} member(s): {report.activated} activation(s), "
-        f"{report.expired} expiry(ies); {report.failed} member(s) could not be settled"
-    )
-    return 1 if report.failed else 0
+    from api.composition import build_bus
+    from api.database import worker_connection
+    from backbone.jobs import run_worker
+    from domain.clock import SystemClock
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    bus = build_bus(SystemClock(), settings.retention)
+    print("loyalty worker: running jobs and delivering events", flush=True)  # noqa: T201
+    await run_worker(bus, worker_connection(database_url), stop)
+    return 0
+
+
+async def _run_jobs(settings: Settings) -> int:
+    from api.composition import build_bus
+    from backbone.jobs import run_now
+    from domain.clock import SystemClock
+
+    reports = await run_now(build_bus(SystemClock(), settings.retention))
+    for name, report in reports.items():
+        print(f"{name}: {report}")  # noqa: T201
+    settle = reports.get("points.settle")
+    return 1 if getattr(settle, "failed", 0) else 0
 
 
 def _token(settings: Settings, role: str, program: str, subject: str | None, ttl: int) -> int:

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from api.auth import AuthError, Principal, Role
 from api.errors import ClientError, TopLevelCode
+from backbone.bus import MessageBus
 from domain.clock import Clock
 from domain.ledger import Balance
 from domain.members import MemberStatus
@@ -43,6 +44,7 @@ class Context:
     """
 
     clock: Clock
+    bus: MessageBus
     principal: Principal | None = None
     auth_error: AuthError | None = None
     _program: asyncio.Task[ProgramRef | None] | None = field(default=None, repr=False)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import asyncpg
 from sqlalchemy.engine import URL
 
 from api.settings import DatabaseTimeouts, SettingsError
@@ -18,7 +20,10 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 SILENT_SERVER_GRACE_SECONDS = 1.0
 
 # Every Tortoise app whose models map tables created by the Alembic revisions.
-MODEL_MODULES = {"loyalty": ["loyalty.models", "loyalty.points.models"]}
+MODEL_MODULES = {
+    "loyalty": ["loyalty.models", "loyalty.points.models"],
+    "backbone": ["backbone.models"],
+}
 
 
 def connection_params(database_url: str) -> dict[str, Any]:
@@ -81,6 +86,17 @@ def tortoise_config(
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def worker_connection(database_url: str) -> Callable[[], Awaitable[Any]]:
+    """Opens the job worker's own connection (pgqueuer listens on it, so it is not pooled)."""
+
+    async def connect() -> Any:
+        return await asyncpg.connect(
+            **connection_params(database_url), timeout=CONNECT_TIMEOUT_SECONDS
+        )
+
+    return connect
 
 
 def sqlalchemy_url(database_url: str) -> str:

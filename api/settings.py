@@ -6,8 +6,11 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from backbone.retention import Retention
 
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384")
 # A GraphQL request at the token limit takes some 30 KB; GraphiQL's introspection query under 2 KB.
@@ -55,7 +58,10 @@ class Settings:
     db_pool_min: int
     db_pool_max: int
     auth: AuthSettings
-    jobs_interval_seconds: int = 60
+    # Run the job worker and event relay inside each serving process (LOYALTY_WORKER=inline,
+    # the default) or only in `loyalty worker` processes (off).
+    inline_worker: bool = True
+    retention: Retention = field(default_factory=Retention)
     cors_origins: tuple[str, ...] = ()
     db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
@@ -92,11 +98,25 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         auth=_auth_settings(source, environment == "development", data_dir),
-        jobs_interval_seconds=_int(source, "LOYALTY_JOBS_INTERVAL_SECONDS", 60, minimum=0),
+        inline_worker=_choice(source, "LOYALTY_WORKER", ("inline", "off")) == "inline",
+        retention=Retention(
+            events=timedelta(days=_int(source, "LOYALTY_EVENT_RETENTION_DAYS", 30, minimum=1)),
+            idempotency_keys=timedelta(
+                days=_int(source, "LOYALTY_IDEMPOTENCY_RETENTION_DAYS", 30, minimum=1)
+            ),
+        ),
         cors_origins=_origins(source.get("LOYALTY_CORS_ORIGINS", "")),
         db_timeouts=_db_timeouts(source),
         max_body_bytes=_int(source, "LOYALTY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=4096),
     )
+
+
+def _choice(source: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, the first being the default."""
+    value = source.get(name, choices[0])
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of: {', '.join(choices)}")
+    return value
 
 
 def _db_timeouts(source: Mapping[str, str]) -> DatabaseTimeouts:

@@ -118,7 +118,7 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
         "LOYALTY_JWT_SECRET": SECRET,
         "LOYALTY_JWT_ISSUER": AUTH.issuer,
         "LOYALTY_JWT_AUDIENCE": AUTH.audience,
-        "LOYALTY_JOBS_INTERVAL_SECONDS": "0",
+        "LOYALTY_WORKER": "off",
         "LOYALTY_DATA_DIR": str(RESULTS / ".data"),
     }
     load = {"connections": args.connections, "threads": 2, "env": lua_env}

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import astuple
+from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from domain.clock import Clock, local_today
+from backbone.uow import UnitOfWork
+from domain.events import MemberEnrolled, MemberReactivated, MemberSuspended, MemberUpdated
 from domain.ledger import Balance
 from domain.members import (
     MemberDetails,
@@ -20,49 +22,36 @@ from domain.members import (
     validate_details,
 )
 from domain.validation import ErrorCode, InvalidInput, Problem
-from loyalty.locks import retried
+from loyalty.commands import EnrollMember, Enrollment, UpdateMember
 from loyalty.models import Member
 from loyalty.points import reads
 from loyalty.points.models import PointsBalance
-from loyalty.programs import ProgramRef
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Enrollment:
-    member: Member
-    created: bool
-
-
-async def enroll_member(
-    program: ProgramRef,
-    *,
-    external_id: str,
-    email: str,
-    display_name: str,
-    birthday: date | None,
-    locale: str | None,
-    clock: Clock,
-) -> Enrollment:
+async def enroll_member(command: EnrollMember, uow: UnitOfWork) -> Enrollment:
     """Enroll a member, idempotently on `external_id`.
 
     A retry with the same details returns the existing member (created=False). Different details
     under an existing externalId are refused with DUPLICATE_EXTERNAL_ID: an enrollment never
     silently overwrites a profile; updateMember does that.
     """
+    program = command.program
+    now = uow.now()  # no lock to wait for: the member is new
     details = validate_details(
-        external_id=external_id,
-        email=email,
-        display_name=display_name,
-        birthday=birthday,
-        locale=locale or program.default_locale,
-        today=local_today(clock, program.timezone),
+        external_id=command.external_id,
+        email=command.email,
+        display_name=command.display_name,
+        birthday=command.birthday,
+        locale=command.locale or program.default_locale,
+        today=now.astimezone(ZoneInfo(program.timezone)).date(),
     )
-    now = clock.now()
     try:
-        async with in_transaction():
+        async with uow:
             member = await Member.create(
                 program_id=program.id,
-                external_id=external_id,
+                external_id=command.external_id,
                 email=details.email,
                 display_name=details.display_name,
                 birthday=details.birthday,
@@ -70,6 +59,7 @@ async def enroll_member(
                 status=MemberStatus.ACTIVE,
                 created_at=now,
                 updated_at=now,
+                using_db=uow.connection,
             )
             # Every member has a points balance from the start: writes lock it to serialise.
             await PointsBalance.create(
@@ -80,11 +70,13 @@ async def enroll_member(
                 debt=0,
                 lifetime_earned=0,
                 updated_at=now,
+                using_db=uow.connection,
             )
-            return Enrollment(member, created=True)
+            uow.record(MemberEnrolled(program_id=program.id, member_id=member.id))
+        return Enrollment(member, created=True)
     except IntegrityError:
         # A concurrent or earlier enrollment won the unique (program_id, external_id) race.
-        existing = await Member.get(program_id=program.id, external_id=external_id)
+        existing = await Member.get(program_id=program.id, external_id=command.external_id)
     if _details(existing) == details:
         return Enrollment(existing, created=False)
     raise DuplicateExternalId(existing)
@@ -106,46 +98,59 @@ class DuplicateExternalId(InvalidInput):
         self.existing = existing
 
 
-@retried
-async def update_member(
-    program: ProgramRef,
-    member_id: int,
-    *,
-    email: str | None,
-    display_name: str | None,
-    birthday: date | None,
-    locale: str | None,
-    status: MemberStatus | None,
-    clock: Clock,
-) -> Member:
+async def update_member(command: UpdateMember, uow: UnitOfWork) -> Member:
     """Change a member's details or suspend/reactivate it; fields left None keep their value."""
-    async with in_transaction():
-        # The member's lock (loyalty/locks.py), the one its points writes take: a suspension
+    program = command.program
+    async with uow:
+        # The member's lock (backbone/locks.py), the one its points writes take: a suspension
         # waits for a write that read the member active, and later writes see it.
-        member = await Member.select_for_update(no_key=True).get_or_none(
-            id=member_id, program_id=program.id
+        member = (
+            await Member.select_for_update(no_key=True)
+            .using_db(uow.connection)
+            .get_or_none(id=command.member_id, program_id=program.id)
         )
         if member is None:
             raise InvalidInput(
                 Problem(("id",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
             )
         check_editable(member.status)
+        now = uow.now()
         current = _details(member)
         details = validate_details(
-            email=current.email if email is None else email,
-            display_name=current.display_name if display_name is None else display_name,
-            birthday=current.birthday if birthday is None else birthday,
-            locale=current.locale if locale is None else locale,
-            today=local_today(clock, program.timezone),
+            email=_either(command.email, current.email),
+            display_name=_either(command.display_name, current.display_name),
+            birthday=_either(command.birthday, current.birthday),
+            locale=_either(command.locale, current.locale),
+            today=now.astimezone(ZoneInfo(program.timezone)).date(),
         )
+        changed = tuple(
+            name
+            for name, before, after in zip(
+                _PROFILE_FIELDS, astuple(current), astuple(details), strict=True
+            )
+            if before != after
+        )
+        if changed:
+            uow.record(MemberUpdated(program_id=program.id, member_id=member.id, changed=changed))
+        status = command.status
         if status is not None and status is not member.status:
             check_status_change(member.status, status)
             member.status = status
+            moved = MemberSuspended if status is MemberStatus.SUSPENDED else MemberReactivated
+            uow.record(moved(program_id=program.id, member_id=member.id))
         member.email, member.display_name = details.email, details.display_name
         member.birthday, member.locale = details.birthday, details.locale
-        member.updated_at = clock.now()
-        await member.save()
+        member.updated_at = now
+        await member.save(using_db=uow.connection)
         return member
+
+
+# MemberDetails' fields, as the API names them in member.updated events.
+_PROFILE_FIELDS = ("email", "displayName", "birthday", "locale")
+
+
+def _either(given: T | None, current: T) -> T:
+    return current if given is None else given
 
 
 async def members_by_ids(program_id: int, ids: Sequence[int]) -> dict[int, Member]:

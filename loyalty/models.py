@@ -13,6 +13,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from domain.members import MemberStatus
+from domain.validation import ACTOR_MAX
 
 TORTOISE_APP = "loyalty"
 
@@ -60,3 +61,24 @@ class Member(Model):
         unique_together = (("program", "external_id"),)
         # Keyset pagination walks a program's members by id.
         indexes = (("program", "id"),)
+
+
+class IdempotencyKey(Model):
+    """A client's key for one write, with a hash of its input and the result to replay."""
+
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Program", related_name=False, on_delete=fields.RESTRICT
+    )
+    program_id: int
+    client = fields.CharField(max_length=ACTOR_MAX)
+    key = fields.CharField(max_length=200)
+    operation = fields.CharField(max_length=64)
+    request_hash = fields.CharField(max_length=64)
+    result: Any = fields.JSONField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "idempotency_key"
+        indexes = (("created_at",),)
+        unique_together = (("program", "client", "key"),)

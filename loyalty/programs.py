@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from domain.clock import Clock
+from backbone.uow import UnitOfWork
+from domain.events import ProgramCreated, ProgramUpdated
 from domain.points_config import PointsConfig
 from domain.programs import ProgramSettings, validate_new_program, validate_program_update
 from domain.validation import ErrorCode, InvalidInput, Problem
-from loyalty.locks import retried
+from loyalty.commands import CreateProgram, UpdateProgram
 from loyalty.models import Program
 from loyalty.points.config import from_json
 
@@ -61,70 +61,86 @@ async def find_program(key: str) -> Program | None:
     return await Program.get_or_none(key=key)
 
 
-async def create_program(
-    *, key: str, name: str, currency: str, timezone: str, default_locale: str, clock: Clock
-) -> Program:
+async def create_program(command: CreateProgram, uow: UnitOfWork) -> Program:
     """Provision the program for tenant `key`.
 
     Safe to retry: the same settings again return the existing program; different settings for an
     existing key are refused with PROGRAM_ALREADY_EXISTS and change nothing.
     """
     settings = validate_new_program(
-        key=key, name=name, currency=currency, timezone=timezone, default_locale=default_locale
+        key=command.key,
+        name=command.name,
+        currency=command.currency,
+        timezone=command.timezone,
+        default_locale=command.default_locale,
     )
-    now = clock.now()
     try:
-        async with in_transaction():
-            return await Program.create(
-                key=key,
+        async with uow:
+            now = uow.now()
+            program = await Program.create(
+                key=command.key,
                 name=settings.name,
-                currency=currency,
+                currency=command.currency,
                 timezone=settings.timezone,
                 default_locale=settings.default_locale,
                 config_version=0,
                 created_at=now,
                 updated_at=now,
+                using_db=uow.connection,
             )
+            uow.record(ProgramCreated(program_id=program.id, currency=program.currency))
+        return program
     except IntegrityError:
-        existing = await Program.get(key=key)
-    if existing.currency == currency and _settings(existing) == settings:
+        existing = await Program.get(key=command.key)
+    if existing.currency == command.currency and _settings(existing) == settings:
         return existing
     raise InvalidInput(
         Problem(
             ("key",),
-            f"Program {key!r} already exists with different settings; use updateProgram.",
+            f"Program {command.key!r} already exists with different settings; use updateProgram.",
             ErrorCode.PROGRAM_ALREADY_EXISTS,
         )
     )
 
 
-@retried
-async def update_program(
-    program_id: int,
-    *,
-    name: str | None,
-    timezone: str | None,
-    default_locale: str | None,
-    clock: Clock,
-) -> Program:
+async def update_program(command: UpdateProgram, uow: UnitOfWork) -> Program:
     """Change a program's name, time zone or default locale. The currency never changes: amounts
     already recorded in it would silently change meaning."""
-    async with in_transaction():
+    async with uow:
         # No-key, as in configure_points: members' writes to the program carry on meanwhile.
-        program = await Program.select_for_update(no_key=True).get(id=program_id)
+        program = (
+            await Program.select_for_update(no_key=True)
+            .using_db(uow.connection)
+            .get(id=command.program_id)
+        )
+        before = _settings(program)
         settings = validate_program_update(
-            _settings(program), name=name, timezone=timezone, default_locale=default_locale
+            before,
+            name=command.name,
+            timezone=command.timezone,
+            default_locale=command.default_locale,
         )
         program.name = settings.name
         program.timezone = settings.timezone
         program.default_locale = settings.default_locale
         # The time zone places expiry dates and cap periods: writes must see it change at once.
         program.config_version += 1
-        program.updated_at = clock.now()
+        program.updated_at = uow.now()
         await program.save(
-            update_fields=["name", "timezone", "default_locale", "config_version", "updated_at"]
+            update_fields=["name", "timezone", "default_locale", "config_version", "updated_at"],
+            using_db=uow.connection,
         )
+        changed = tuple(
+            name
+            for name, old, new in zip(_SETTINGS, astuple(before), astuple(settings), strict=True)
+            if old != new
+        )
+        uow.record(ProgramUpdated(program_id=program.id, changed=changed))
         return program
+
+
+# ProgramSettings' fields, as the API names them in program.updated events.
+_SETTINGS = ("name", "timezone", "defaultLocale")
 
 
 def _settings(program: Program) -> ProgramSettings:

@@ -30,6 +30,7 @@ from api.database import connection_params
 from api.embedded import embedded_postgres, embedded_redis
 from api.migrations import upgrade
 from api.settings import AuthSettings, load_settings
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -134,10 +135,17 @@ async def app(
         {"LOYALTY_ENV": "development", "LOYALTY_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
     )
     # Time moves only when a test moves it: no background jobs in the test app.
-    settings = dataclasses.replace(settings, auth=AUTH, jobs_interval_seconds=0)
+    settings = dataclasses.replace(settings, auth=AUTH, inline_worker=False)
     application = create_app(settings, database_url=database_url, redis_url=redis_url, clock=clock)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(scope="session")
+def bus(app: Starlette) -> MessageBus:
+    """The app's message bus: services are called through it, as resolvers do."""
+    bus: MessageBus = app.state.bus
+    return bus
 
 
 @pytest.fixture

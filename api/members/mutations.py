@@ -19,6 +19,7 @@ from api.permissions import IsStorefrontOrAdmin
 from api.relay import decode_global_id
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members
+from loyalty.commands import EnrollMember, UpdateMember
 
 
 @strawberry.type
@@ -37,14 +38,15 @@ class MemberMutations:
         input: Annotated[EnrollMemberInput, strawberry.argument(description=INPUT)],
     ) -> EnrollMemberPayload:
         try:
-            enrollment = await members.enroll_member(
-                await info.context.require_program(),
-                external_id=input.external_id,
-                email=input.email,
-                display_name=input.display_name,
-                birthday=input.birthday,
-                locale=input.locale,
-                clock=info.context.clock,
+            enrollment = await info.context.bus.handle(
+                EnrollMember(
+                    program=await info.context.require_program(),
+                    external_id=input.external_id,
+                    email=input.email,
+                    display_name=input.display_name,
+                    birthday=input.birthday,
+                    locale=input.locale,
+                )
             )
         except members.DuplicateExternalId as clash:
             return EnrollMemberPayload(
@@ -71,15 +73,16 @@ class MemberMutations:
             key = decode_global_id(input.id, Member.__name__)
             if key is None:
                 raise InvalidInput(Problem(("id",), "Not a Member id.", ErrorCode.INVALID_ID))
-            member = await members.update_member(
-                await info.context.require_program(),
-                key,
-                email=input.email,
-                display_name=input.display_name,
-                birthday=input.birthday,
-                locale=input.locale,
-                status=input.status,
-                clock=info.context.clock,
+            member = await info.context.bus.handle(
+                UpdateMember(
+                    program=await info.context.require_program(),
+                    member_id=key,
+                    email=input.email,
+                    display_name=input.display_name,
+                    birthday=input.birthday,
+                    locale=input.locale,
+                    status=input.status,
+                )
             )
         except InvalidInput as refused:
             return UpdateMemberPayload(member=None, user_errors=user_errors(refused))

@@ -14,6 +14,7 @@ from api.errors import INPUT, UserError, user_errors
 from api.permissions import IsAdmin
 from domain import points_config as rules
 from domain.validation import InvalidInput
+from loyalty.commands import ConfigurePoints
 from loyalty.points import config as store
 
 described_enum(
@@ -231,11 +232,12 @@ class PointsConfigurationMutations:
     ) -> ConfigurePointsPayload:
         try:
             program = await info.context.require_program()
-            saved = await store.configure_points(
-                program.id,
-                input.to_config(),
-                clock=info.context.clock,
-                listed_events=[(e.name, e.points) for e in input.events],
+            saved = await info.context.bus.handle(
+                ConfigurePoints(
+                    program_id=program.id,
+                    config=input.to_config(),
+                    listed_events=[(e.name, e.points) for e in input.events],
+                )
             )
         except InvalidInput as refused:
             return ConfigurePointsPayload(configuration=None, user_errors=user_errors(refused))

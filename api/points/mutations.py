@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Awaitable, Callable
-from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, TypedDict, TypeVar
 
 import strawberry
 
@@ -27,11 +25,19 @@ from api.points.types import (
     RedeemPointsPayload,
     ReverseOrderPayload,
 )
-from domain.clock import Clock
 from domain.earning import Order, OrderLine
-from domain.validation import InvalidInput, actor, decimal_key
-from loyalty.points import earning, returns, spending
-from loyalty.points.writes import PointsResult, WriteRequest
+from domain.validation import InvalidInput, actor
+from loyalty.points.commands import (
+    AdjustPoints,
+    AwardEvent,
+    AwardManual,
+    AwardOrder,
+    PointsCommand,
+    RedeemPoints,
+    ReverseOrder,
+)
+from loyalty.points.results import PointsResult
+from loyalty.programs import ProgramRef
 
 P = TypeVar("P", bound=PointsWritePayload)
 
@@ -49,7 +55,7 @@ class PointsMutations:
     ) -> AwardPointsPayload:
         source = input.source
 
-        async def award(write: WriteRequest, clock: Clock) -> PointsResult:
+        def command(asker: Asker) -> PointsCommand:
             if source.order:
                 lines = tuple(
                     OrderLine(li.sku, li.category, li.quantity, li.unit_price)
@@ -58,27 +64,23 @@ class PointsMutations:
                 order = Order(
                     source.order.order_id, source.order.total, source.order.currency, lines
                 )
-                return await earning.award_order(
-                    write, external_id=input.external_id, order=order, clock=clock
-                )
+                return AwardOrder(**asker, external_id=input.external_id, order=order)
             if source.event:
-                return await earning.award_event(
-                    write,
+                return AwardEvent(
+                    **asker,
                     external_id=input.external_id,
                     event=source.event.name,
                     reference=source.event.reference,
-                    clock=clock,
                 )
             assert source.manual  # @oneOf guarantees exactly one source
-            return await earning.award_manual(
-                write,
+            return AwardManual(
+                **asker,
                 external_id=input.external_id,
                 points=source.manual.points,
                 reason=source.manual.reason,
-                clock=clock,
             )
 
-        return await _respond(AwardPointsPayload, info, "awardPoints", input, award)
+        return await _respond(AwardPointsPayload, info, input.idempotency_key, command)
 
     @strawberry.mutation(
         description="Spend a member's points, soonest-expiring first. Never below zero.",
@@ -92,14 +94,9 @@ class PointsMutations:
         return await _respond(
             RedeemPointsPayload,
             info,
-            "redeemPoints",
-            input,
-            lambda write, clock: spending.redeem_points(
-                write,
-                external_id=input.external_id,
-                points=input.points,
-                reason=input.reason,
-                clock=clock,
+            input.idempotency_key,
+            lambda asker: RedeemPoints(
+                **asker, external_id=input.external_id, points=input.points, reason=input.reason
             ),
         )
 
@@ -115,15 +112,13 @@ class PointsMutations:
         return await _respond(
             ReverseOrderPayload,
             info,
-            "reverseOrder",
-            input,
-            lambda write, clock: returns.reverse_order(
-                write,
+            input.idempotency_key,
+            lambda asker: ReverseOrder(
+                **asker,
                 order_id=input.order_id,
                 return_id=input.return_id,
                 amount=input.amount,
                 currency=input.currency,
-                clock=clock,
             ),
         )
 
@@ -139,28 +134,36 @@ class PointsMutations:
         return await _respond(
             AdjustPointsPayload,
             info,
-            "adjustPoints",
-            input,
-            lambda write, clock: spending.adjust_points(
-                write,
-                external_id=input.external_id,
-                points=input.points,
-                reason=input.reason,
-                clock=clock,
+            input.idempotency_key,
+            lambda asker: AdjustPoints(
+                **asker, external_id=input.external_id, points=input.points, reason=input.reason
             ),
         )
+
+
+class Asker(TypedDict):
+    """Who asks, for which program, under which key: what every points command starts with."""
+
+    program: ProgramRef
+    actor: str
+    idempotency_key: str
 
 
 async def _respond(
     payload: type[P],
     info: strawberry.Info[Context, Any],
-    operation: str,
-    input: Any,
-    service: Callable[[WriteRequest, Clock], Awaitable[PointsResult]],
+    idempotency_key: str,
+    command: Callable[[Asker], PointsCommand],
 ) -> P:
-    """Call one points service for this input; its refusal becomes the payload's userErrors."""
+    """Run one points command for this input; its refusal becomes the payload's userErrors."""
+    principal = info.context.require_principal()
     try:
-        result = await service(await _write(info, operation, input), info.context.clock)
+        asker = Asker(
+            program=await info.context.require_program(),
+            actor=actor(principal.role.value, principal.subject),
+            idempotency_key=idempotency_key,
+        )
+        result = await info.context.bus.handle(command(asker))
     except InvalidInput as refused:
         return payload(
             entry=None,
@@ -170,36 +173,6 @@ async def _respond(
             user_errors=user_errors(refused),
         )
     return _payload(payload, result)
-
-
-async def _write(info: strawberry.Info[Context, Any], operation: str, input: Any) -> WriteRequest:
-    """The service's view of a write: tenant, client (role and subject) and the input to hash."""
-    principal = info.context.require_principal()
-    request = _plain(input)
-    key = request.pop("idempotency_key")
-    return WriteRequest(
-        await info.context.require_program(),
-        operation,
-        key,
-        actor(principal.role.value, principal.subject),
-        request,
-    )
-
-
-def _plain(value: Any) -> Any:
-    """Inputs as plain data for hashing: omitted fields dropped, decimals normalised so that
-    10.0 and 10.00 are the same request."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not strawberry.UNSET
-        }
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, Decimal):
-        return decimal_key(value)
-    return value
 
 
 def _payload(cls: type[P], result: PointsResult) -> P:

@@ -11,7 +11,7 @@ from api.errors import INPUT, user_errors
 from api.permissions import IsAdmin
 from api.programs.types import CreateProgramInput, Program, ProgramPayload, UpdateProgramInput
 from domain.validation import InvalidInput
-from loyalty import programs
+from loyalty.commands import CreateProgram, UpdateProgram
 
 
 @strawberry.type
@@ -29,13 +29,14 @@ class ProgramMutations:
         input: Annotated[CreateProgramInput, strawberry.argument(description=INPUT)],
     ) -> ProgramPayload:
         try:
-            program = await programs.create_program(
-                key=info.context.require_principal().program_key,
-                name=input.name,
-                currency=input.currency,
-                timezone=input.timezone,
-                default_locale=input.default_locale,
-                clock=info.context.clock,
+            program = await info.context.bus.handle(
+                CreateProgram(
+                    key=info.context.require_principal().program_key,
+                    name=input.name,
+                    currency=input.currency,
+                    timezone=input.timezone,
+                    default_locale=input.default_locale,
+                )
             )
         except InvalidInput as refused:
             return ProgramPayload(program=None, user_errors=user_errors(refused))
@@ -53,12 +54,13 @@ class ProgramMutations:
     ) -> ProgramPayload:
         try:
             current = await info.context.require_program()
-            program = await programs.update_program(
-                current.id,
-                name=input.name,
-                timezone=input.timezone,
-                default_locale=input.default_locale,
-                clock=info.context.clock,
+            program = await info.context.bus.handle(
+                UpdateProgram(
+                    program_id=current.id,
+                    name=input.name,
+                    timezone=input.timezone,
+                    default_locale=input.default_locale,
+                )
             )
         except InvalidInput as refused:
             return ProgramPayload(program=None, user_errors=user_errors(refused))

@@ -16,7 +16,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.clock import Clock
+from backbone.uow import UnitOfWork
+from domain.events import POSTED_BY_KIND, PointsEarned, PointsPosted
 from domain.ledger import Balance, EntryKind, Lot, LotStatus, Posting, apply
 from domain.members import MemberStatus
 from domain.settlement import due_postings
@@ -29,7 +30,7 @@ _OPEN = """
 SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned
 FROM member m JOIN points_balance b ON b.member_id = m.id
 WHERE m.program_id = $1 AND {match}
-FOR NO KEY UPDATE OF m, b
+FOR NO KEY UPDATE OF m, b{skip}
 """
 _LOTS = """
 SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot
@@ -79,7 +80,7 @@ class Posted:
 
 @dataclass
 class Account:
-    connection: BaseDBAsyncClient
+    uow: UnitOfWork
     program_id: int
     member_id: int
     status: MemberStatus
@@ -89,6 +90,10 @@ class Account:
     now: datetime
     idempotency_key: str | None = None
     posted: list[Posted] = field(default_factory=list)
+
+    @property
+    def connection(self) -> BaseDBAsyncClient:
+        return self.uow.connection
 
     def require_active(self) -> None:
         if self.status is not MemberStatus.ACTIVE:
@@ -130,10 +135,11 @@ class Account:
             json.dumps(v) if k == "explanation" else v.value if k == "kind" else v
             for k, v in values.items()
         ]
-        [row] = await self.connection.execute_query_dict(_INSERT_ENTRY, row_values)
+        connection = self.uow.connection
+        [row] = await connection.execute_query_dict(_INSERT_ENTRY, row_values)
         entry_id: int = row["id"]
         for take in posting.takes:
-            if not await self.connection.execute_query_dict(
+            if not await connection.execute_query_dict(
                 _TAKE, [take.lot_id, take.points, take.expires]
             ):
                 raise RuntimeError(f"lot {take.lot_id} cannot give {take.points} points")
@@ -141,14 +147,14 @@ class Account:
             expired = lot.expired + (take.points if take.expires else 0)
             self.lots[lot.id] = replace(lot, remaining=lot.remaining - take.points, expired=expired)
         for write_off in posting.write_offs:
-            if not await self.connection.execute_query_dict(
+            if not await connection.execute_query_dict(
                 _WRITE_OFF, [write_off.lot_id, write_off.points]
             ):
                 raise RuntimeError(f"lot {write_off.lot_id} has not {write_off.points} expired")
             lot = self.lots[write_off.lot_id]
             self.lots[lot.id] = replace(lot, expired=lot.expired - write_off.points)
         if posting.activates_lot is not None:
-            await self.connection.execute_query_dict(_ACTIVATE, [posting.activates_lot])
+            await connection.execute_query_dict(_ACTIVATE, [posting.activates_lot])
             lot = self.lots[posting.activates_lot]
             self.lots[lot.id] = replace(lot, status=LotStatus.ACTIVE)
         # The entry as written, without reading it back.
@@ -156,13 +162,30 @@ class Account:
         posted = Posted(entry_id, posting.kind, await self._add_lot(posting, entry_id), entry)
         self.balance = after
         self.posted.append(posted)
+        self.uow.record(self._event(posting, entry))
         return posted
+
+    def _event(self, posting: Posting, entry: PointsEntry) -> PointsPosted:
+        """The ledger's single writer records every entry as an event: activations and expiries
+        settled inside another write too."""
+        facts = {
+            "program_id": self.program_id,
+            "member_id": self.member_id,
+            "entry_id": entry.id,
+            "points": posting.points,
+            "reason_code": entry.reason_code,
+            "source_ref": entry.source_ref,
+            "available_after": self.balance.available,
+        }
+        if posting.kind is EntryKind.EARN:
+            return PointsEarned(**facts, pending=posting.pending > 0)
+        return POSTED_BY_KIND[posting.kind](**facts)
 
     async def load_lot(self, lot_id: int) -> None:
         """Also load a lot with nothing left (only lots with points are loaded up front): a
         return needs its own order's lot to see what of it expired."""
         if lot_id not in self.lots:
-            [row] = await self.connection.execute_query_dict(_LOT, [lot_id])
+            [row] = await self.uow.connection.execute_query_dict(_LOT, [lot_id])
             self.lots[lot_id] = _lot(row)
 
     async def settle_due(self) -> None:
@@ -188,7 +211,7 @@ class Account:
         new = posting.new_lot
         if new is None:
             return None
-        [row] = await self.connection.execute_query_dict(
+        [row] = await self.uow.connection.execute_query_dict(
             _INSERT_LOT,
             [
                 self.program_id,
@@ -210,39 +233,44 @@ class Account:
 
 
 async def open_account(
-    connection: BaseDBAsyncClient,
+    uow: UnitOfWork,
     program_id: int,
     *,
     external_id: str | None = None,
     member_id: int | None = None,
     actor: str,
-    clock: Clock,
     idempotency_key: str | None = None,
     all_lots: bool = True,
-) -> Account:
+    skip_locked: bool = False,
+) -> Account | None:
     """Lock and load a member's account by externalId or member id, inside the program.
 
-    The account's time is read once the lock is held, not before a wait for it: the member's
+    The write's time is read once the lock is held, not before a wait for it: the member's
     entries, in the order their ids were given, are then in the order of their times.
     Spending and returns need every lot with points left; earning needs only the due ones
-    (`all_lots=False`), so a member's long history does not slow its every award."""
+    (`all_lots=False`), so a member's long history does not slow its every award. With
+    `skip_locked`, a member whose lock another write holds is passed over (None): a job does
+    not queue behind a request that settles the member anyway."""
     match, value = (
         ("m.external_id = $2", external_id) if external_id is not None else ("m.id = $2", member_id)
     )
-    rows = await connection.execute_query_dict(_OPEN.format(match=match), [program_id, value])
+    query = _OPEN.format(match=match, skip=" SKIP LOCKED" if skip_locked else "")
+    rows = await uow.connection.execute_query_dict(query, [program_id, value])
     if not rows:
+        if skip_locked:
+            return None
         raise InvalidInput(
             Problem(("externalId",), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
         )
     row = rows[0]
-    now = clock.now()
+    now = uow.now()
     lots = await (
-        connection.execute_query_dict(_LOTS, [row["id"]])
+        uow.connection.execute_query_dict(_LOTS, [row["id"]])
         if all_lots
-        else connection.execute_query_dict(_DUE_LOTS, [row["id"], now])
+        else uow.connection.execute_query_dict(_DUE_LOTS, [row["id"], now])
     )
     return Account(
-        connection=connection,
+        uow=uow,
         program_id=program_id,
         member_id=row["id"],
         status=MemberStatus(row["status"]),

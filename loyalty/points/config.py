@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from domain.clock import Clock
+from backbone.uow import UnitOfWork
+from domain.events import PointsConfigured
 from domain.points_config import (
     Bonus,
     Cap,
@@ -20,7 +18,7 @@ from domain.points_config import (
     Rounding,
     validate_points_config,
 )
-from loyalty.locks import retried
+from loyalty.commands import ConfigurePoints
 from loyalty.models import Program
 
 
@@ -70,24 +68,24 @@ def from_json(data: dict[str, Any] | None) -> PointsConfig:
     )
 
 
-@retried
-async def configure_points(
-    program_id: int,
-    config: PointsConfig,
-    *,
-    clock: Clock,
-    listed_events: Sequence[tuple[str, int]] | None = None,
-) -> Program:
+async def configure_points(command: ConfigurePoints, uow: UnitOfWork) -> Program:
     """Replace the program's points configuration. Entries already written keep their
-    explanations: a rule change never rewrites history. `listed_events`: the events as the
-    client listed them, so duplicates and positions are judged (validate_points_config)."""
-    validate_points_config(config, listed_events=listed_events)
-    async with in_transaction():
+    explanations: a rule change never rewrites history."""
+    validate_points_config(command.config, listed_events=command.listed_events)
+    async with uow:
         # No-key: members' writes take key-share locks on the program row (their foreign keys),
         # which a plain FOR UPDATE would make wait until this change commits.
-        program = await Program.select_for_update(no_key=True).get(id=program_id)
-        program.points_config = to_json(config)
+        program = (
+            await Program.select_for_update(no_key=True)
+            .using_db(uow.connection)
+            .get(id=command.program_id)
+        )
+        program.points_config = to_json(command.config)
         program.config_version += 1
-        program.updated_at = clock.now()
-        await program.save(update_fields=["points_config", "config_version", "updated_at"])
+        program.updated_at = uow.now()
+        await program.save(
+            update_fields=["points_config", "config_version", "updated_at"],
+            using_db=uow.connection,
+        )
+        uow.record(PointsConfigured(program_id=program.id, config_version=program.config_version))
         return program

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.clock import Clock
+from backbone.uow import UnitOfWork
 from domain.earning import (
     Computation,
-    Order,
     cap_period_start,
     capped,
     event_points,
@@ -18,7 +17,9 @@ from domain.earning import (
 from domain.ledger import ExplanationLine, Posting, earn
 from domain.validation import ErrorCode, InvalidInput, Problem, clean_text
 from loyalty.points.account import Account
-from loyalty.points.writes import PointsResult, WriteRequest, by_external_id, points_write
+from loyalty.points.commands import AwardEvent, AwardManual, AwardOrder
+from loyalty.points.results import PointsResult
+from loyalty.points.writes import by_external_id, write_points
 from loyalty.programs import ProgramRef
 
 MAX_GRANT = 10_000_000
@@ -43,12 +44,11 @@ _RECORD_EVENT = (
 )
 
 
-async def award_order(
-    write: WriteRequest, *, external_id: str, order: Order, clock: Clock
-) -> PointsResult:
+async def award_order(command: AwardOrder, uow: UnitOfWork) -> PointsResult:
     """Points for an order, computed by the program's rules. One order id earns once, under
     any idempotency key; another currency than the program's is refused, never converted."""
-    validate_order(order, write.program.currency, at=("source", "order"))
+    order = command.order
+    validate_order(order, command.program.currency, at=("source", "order"))
 
     async def work(account: Account, program: ProgramRef) -> list[int]:
         account.require_active()
@@ -85,16 +85,15 @@ async def award_order(
             )
         return [posted.entry_id]
 
-    return await points_write(
-        write, clock=clock, member=by_external_id(external_id), work=work, spends=False
+    return await write_points(
+        command, uow, member=by_external_id(command.external_id), work=work, spends=False
     )
 
 
-async def award_event(
-    write: WriteRequest, *, external_id: str, event: str, reference: str, clock: Clock
-) -> PointsResult:
+async def award_event(command: AwardEvent, uow: UnitOfWork) -> PointsResult:
     """Fixed points for a named event (account_created, review_posted...), once per member,
     event and reference."""
+    event, reference = command.event, command.reference
     validate_event(event, reference, at=("source", "event"))
 
     async def work(account: Account, program: ProgramRef) -> list[int]:
@@ -124,16 +123,15 @@ async def award_event(
         )
         return [posted.entry_id]
 
-    return await points_write(
-        write, clock=clock, member=by_external_id(external_id), work=work, spends=False
+    return await write_points(
+        command, uow, member=by_external_id(command.external_id), work=work, spends=False
     )
 
 
-async def award_manual(
-    write: WriteRequest, *, external_id: str, points: int, reason: str, clock: Clock
-) -> PointsResult:
+async def award_manual(command: AwardManual, uow: UnitOfWork) -> PointsResult:
     """An explicit grant with a reason (goodwill, a campaign): spendable at once, not capped."""
-    clean_reason = check_reason(reason, ("source", "manual", "reason"))
+    points = command.points
+    clean_reason = check_reason(command.reason, ("source", "manual", "reason"))
     if not 0 < points <= MAX_GRANT:
         raise InvalidInput(
             Problem(
@@ -156,8 +154,8 @@ async def award_manual(
         posted = await account.post(posting, reason_code="MANUAL", reason=clean_reason)
         return [posted.entry_id]
 
-    return await points_write(
-        write, clock=clock, member=by_external_id(external_id), work=work, spends=False
+    return await write_points(
+        command, uow, member=by_external_id(command.external_id), work=work, spends=False
     )
 
 

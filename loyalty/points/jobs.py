@@ -1,7 +1,11 @@
-"""Background work: activate pending points whose return window ended, expire lapsed points.
+"""Settlement: activate pending points whose return window ended, expire lapsed points.
 
-Each member is settled in its own transaction under its balance lock, so runs may overlap (two
-workers, a manual `loyalty jobs run`) without doing anything twice. A member that cannot be
+Run by the job queue (backbone/jobs.py). The due members are found through partial indexes of
+only the lots that can still activate or expire, ordered by the time they fall due, so a run
+reads what is due and nothing else, however long the history. Each member is settled by its own
+command in its own unit of work under its lock, taken with SKIP LOCKED: a member whose lock a
+request holds is passed over, because that request settles it first. Runs may overlap (two
+workers, a manual `loyalty jobs run`) without doing anything twice; a member that cannot be
 settled is logged and passed over, so one bad row never stalls everyone else's expiry.
 """
 
@@ -11,23 +15,27 @@ import logging
 from dataclasses import dataclass
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
+from backbone.bus import MessageBus
+from backbone.uow import UnitOfWork
 from domain.clock import Clock
 from domain.ledger import EntryKind
-from loyalty.locks import retried
 from loyalty.points.account import SYSTEM_ACTOR, open_account
+from loyalty.points.commands import SettleMember
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
 
+# Each branch is a range scan of its partial index (migration 0007).
 _DUE = """
-SELECT DISTINCT member_id, program_id FROM points_lot
-WHERE member_id > $3 AND remaining > 0 AND (
-  (status = 'PENDING' AND activates_at <= $1) OR (status = 'ACTIVE' AND expires_at <= $1)
-)
-ORDER BY member_id LIMIT $2
+SELECT member_id, program_id FROM (
+  SELECT member_id, program_id FROM points_lot
+  WHERE status = 'PENDING' AND remaining > 0 AND activates_at <= $1 AND member_id > $3
+  UNION
+  SELECT member_id, program_id FROM points_lot
+  WHERE status = 'ACTIVE' AND remaining > 0 AND expires_at <= $1 AND member_id > $3
+) due ORDER BY member_id LIMIT $2
 """
 
 
@@ -37,35 +45,44 @@ class JobReport:
     activated: int
     expired: int
     failed: int = 0
+    skipped: int = 0
 
 
-async def run_due(clock: Clock) -> JobReport:
+async def run_due(bus: MessageBus, clock: Clock) -> JobReport:
     """Settle every member with due lots as of now, in member order; returns what was done."""
     now = clock.now()
-    members = activated = expired = failed = 0
+    members = activated = expired = failed = skipped = 0
     after = 0
     while due := await connections.get("default").execute_query_dict(_DUE, [now, BATCH, after]):
         for row in due:
             after = row["member_id"]
             try:
-                kinds = await _settle(row["program_id"], after, clock)
+                kinds = await bus.handle(SettleMember(row["program_id"], after))
             except Exception:
                 log.exception("could not settle points of member %s; passed over", after)
                 failed += 1
                 continue
+            if kinds is None:
+                skipped += 1
+                continue
             members += 1
             activated += kinds.count(EntryKind.ACTIVATE)
             expired += kinds.count(EntryKind.EXPIRE)
-    return JobReport(members, activated, expired, failed)
+    return JobReport(members, activated, expired, failed, skipped)
 
 
-@retried
-async def _settle(program_id: int, member_id: int, clock: Clock) -> list[EntryKind]:
-    """One member's due points, in its own transaction under the member's lock: all that is due
-    when the lock is held, which may be more than when the run found the member."""
-    async with in_transaction() as connection:
+async def settle_member(command: SettleMember, uow: UnitOfWork) -> list[str] | None:
+    """One member's due points, under the member's lock: all that is due when the lock is
+    held, which may be more than when the run found the member."""
+    async with uow:
         account = await open_account(
-            connection, program_id, member_id=member_id, actor=SYSTEM_ACTOR, clock=clock
+            uow,
+            command.program_id,
+            member_id=command.member_id,
+            actor=SYSTEM_ACTOR,
+            skip_locked=True,
         )
+        if account is None:
+            return None
         await account.settle_due()
     return [posted.kind for posted in account.posted]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from domain.ledger import EntryKind, LotStatus
@@ -26,6 +27,13 @@ def _program() -> fields.ForeignKeyRelation[Program]:
     return fields.ForeignKeyField(
         f"{TORTOISE_APP}.Program", related_name=False, on_delete=fields.RESTRICT
     )
+
+
+def _partial(column: str, *, where: str) -> Index:
+    """An index of the rows `where` holds for (Tortoise's PartialIndex takes equalities only)."""
+    index = Index(fields=(column,))
+    index.extra = f" WHERE {where}"
+    return index
 
 
 class PointsBalance(Model):
@@ -101,7 +109,12 @@ class PointsLot(Model):
 
     class Meta:
         table = "points_lot"
-        indexes = (("member", "remaining"), ("status", "activates_at"), ("status", "expires_at"))
+        # Lots that can still activate or expire, by the time they fall due (jobs.py).
+        indexes = (
+            ("member", "remaining"),
+            _partial("activates_at", where="status = 'PENDING' AND remaining > 0"),
+            _partial("expires_at", where="status = 'ACTIVE' AND remaining > 0"),
+        )
 
 
 class PointsOrder(Model):
@@ -172,21 +185,3 @@ class PointsEventAward(Model):
     class Meta:
         table = "points_event_award"
         unique_together = (("member", "event", "reference"),)
-
-
-class IdempotencyKey(Model):
-    """A client's key for one write, with a hash of its input and the result to replay."""
-
-    id = fields.BigIntField(primary_key=True)
-    program = _program()
-    program_id: int
-    client = fields.CharField(max_length=ACTOR_MAX)
-    key = fields.CharField(max_length=200)
-    operation = fields.CharField(max_length=64)
-    request_hash = fields.CharField(max_length=64)
-    result: Any = fields.JSONField(null=True)
-    created_at = fields.DatetimeField()
-
-    class Meta:
-        table = "idempotency_key"
-        unique_together = (("program", "client", "key"),)

@@ -7,13 +7,15 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from backbone.uow import UnitOfWork
 from domain.clawback import clawback
-from domain.clock import Clock
 from domain.currency import format_money
 from domain.earning import clawback_points, validate_return
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
-from loyalty.points.writes import Earlier, PointsResult, WriteRequest, points_write
+from loyalty.points.commands import ReverseOrder
+from loyalty.points.results import Earlier, PointsResult
+from loyalty.points.writes import write_points
 from loyalty.programs import ProgramRef
 
 _MEMBER_OF = "SELECT member_id FROM points_order WHERE program_id = $1 AND order_id = $2"
@@ -33,26 +35,24 @@ WHERE id = $1
 """
 
 
-async def reverse_order(
-    write: WriteRequest,
-    *,
-    order_id: str,
-    return_id: str,
-    amount: Decimal,
-    currency: str,
-    clock: Clock,
-) -> PointsResult:
+async def reverse_order(command: ReverseOrder, uow: UnitOfWork) -> PointsResult:
     """Claw back points for a full or partial return, from the order's pending points first.
 
     Points the member already spent follow the program's clawback policy (debt, negative balance,
     or refusal). The same returnId again writes nothing: it answers as already processed, with
     the first return's entry and the balance now. Returning more than the order's total is refused.
     """
-    validate_return(order_id, return_id, amount, currency, write.program.currency)
+    order_id, return_id, amount, currency = (
+        command.order_id,
+        command.return_id,
+        command.amount,
+        command.currency,
+    )
+    validate_return(order_id, return_id, amount, currency, command.program.currency)
 
     async def locate(connection: BaseDBAsyncClient) -> dict[str, Any]:
-        # Unlocked: the member's lock comes first (loyalty/locks.py).
-        rows = await connection.execute_query_dict(_MEMBER_OF, [write.program.id, order_id])
+        # Unlocked: the member's lock comes first (backbone/locks.py).
+        rows = await connection.execute_query_dict(_MEMBER_OF, [command.program.id, order_id])
         if not rows:
             raise InvalidInput(
                 Problem(
@@ -120,4 +120,4 @@ async def reverse_order(
         await account.connection.execute_query_dict(_UPDATE_ORDER, [found["id"], amount, points])
         return [entry_id] if entry_id else []
 
-    return await points_write(write, clock=clock, member=locate, work=work)
+    return await write_points(command, uow, member=locate, work=work)

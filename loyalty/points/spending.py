@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from domain.clock import Clock
+from backbone.uow import UnitOfWork
 from domain.ledger import ExplanationLine, Posting, adjust, redeem
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
+from loyalty.points.commands import AdjustPoints, RedeemPoints
 from loyalty.points.earning import MAX_GRANT, check_reason
-from loyalty.points.writes import PointsResult, WriteRequest, by_external_id, points_write
+from loyalty.points.results import PointsResult
+from loyalty.points.writes import by_external_id, write_points
 from loyalty.programs import ProgramRef
 
 
-async def redeem_points(
-    write: WriteRequest, *, external_id: str, points: int, reason: str, clock: Clock
-) -> PointsResult:
+async def redeem_points(command: RedeemPoints, uow: UnitOfWork) -> PointsResult:
     """Spend points, soonest-expiring first. Never below zero: a spend beyond what is
     spendable is refused with INSUFFICIENT_POINTS, also under concurrent spends."""
-    clean_reason = check_reason(reason, ("reason",))
+    points = command.points
+    clean_reason = check_reason(command.reason, ("reason",))
     _check_points(points)
 
     async def work(account: Account, program: ProgramRef) -> list[int]:
@@ -28,15 +29,14 @@ async def redeem_points(
         posted = await account.post(posting, reason_code="REDEMPTION", reason=clean_reason)
         return [posted.entry_id]
 
-    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+    return await write_points(command, uow, member=by_external_id(command.external_id), work=work)
 
 
-async def adjust_points(
-    write: WriteRequest, *, external_id: str, points: int, reason: str, clock: Clock
-) -> PointsResult:
+async def adjust_points(command: AdjustPoints, uow: UnitOfWork) -> PointsResult:
     """A manual correction by an admin, with a mandatory reason. Works on suspended members too:
     corrections are how mistakes are fixed."""
-    clean_reason = check_reason(reason, ("reason",))
+    points = command.points
+    clean_reason = check_reason(command.reason, ("reason",))
     if points == 0 or abs(points) > MAX_GRANT:
         raise InvalidInput(
             Problem(
@@ -59,7 +59,7 @@ async def adjust_points(
         posted = await account.post(posting, reason_code="ADJUSTMENT", reason=clean_reason)
         return [posted.entry_id]
 
-    return await points_write(write, clock=clock, member=by_external_id(external_id), work=work)
+    return await write_points(command, uow, member=by_external_id(command.external_id), work=work)
 
 
 def _check_points(points: int) -> None:

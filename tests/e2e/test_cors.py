@@ -35,7 +35,7 @@ async def cors_client(
         }
     )
     app = create_app(
-        dataclasses.replace(settings, auth=AUTH, jobs_interval_seconds=0),
+        dataclasses.replace(settings, auth=AUTH, inline_worker=False),
         database_url=database_url,
         redis_url=redis_url,
     )

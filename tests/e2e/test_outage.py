@@ -115,7 +115,7 @@ async def api(cable: Cable, database_url: str, redis_url: str, tmp_path: Any) ->
         tmp_path,
         DATABASE_URL=through_cable,
         REDIS_URL=redis_url,
-        LOYALTY_JOBS_INTERVAL_SECONDS="0",
+        LOYALTY_WORKER="off",
         LOYALTY_DB_STATEMENT_TIMEOUT_MS=str(STATEMENT_TIMEOUT_MS),
     )
     command = ["uvicorn", "api.app:app_from_environment", "--factory", "--port", str(port)]

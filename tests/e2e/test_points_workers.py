@@ -34,7 +34,7 @@ def worker_url(
         tmp_path_factory.mktemp("worker"),
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
-        LOYALTY_JOBS_INTERVAL_SECONDS="0",
+        LOYALTY_WORKER="off",
         LOYALTY_DB_LOCK_TIMEOUT_MS=str(LOCK_TIMEOUT_MS),
     )
     with serving(env) as base:

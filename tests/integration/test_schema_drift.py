@@ -6,7 +6,9 @@ tables; columns (type, nullability, default, sequence defaults read as "serial")
 unique constraints and unique indexes; other indexes with their access method; foreign keys with
 their ON DELETE / ON UPDATE actions.
 
-Not compared: constraint and index names (Tortoise hashes them), CHECK constraints and triggers
+Not compared: the job queue's tables (pgqueuer_*), which are the library's, not mapped by
+Tortoise (migration 0007 installs them as pgqueuer renders them, and pgqueuer verifies them when a
+worker starts); constraint and index names (Tortoise hashes them), CHECK constraints and triggers
 (Tortoise cannot express them, and the database may guard more than the ORM knows).
 
 Tortoise runs in a subprocess so its process-wide model registry never touches the session `app`.
@@ -49,21 +51,21 @@ asyncio.run(main())
 # Each query reads the ordinary tables `t` of `public`, leaving out Alembic's own table.
 TABLES = """SELECT t.relname FROM pg_class t
   WHERE t.relnamespace = 'public'::regnamespace AND t.relkind IN ('r', 'p')
-    AND t.relname <> 'alembic_version'"""
+    AND t.relname <> 'alembic_version' AND t.relname NOT LIKE 'pgqueuer%'"""
 COLUMNS = """SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod),
     CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END,
     CASE WHEN a.attidentity <> '' THEN 'identity' ELSE pg_get_expr(d.adbin, d.adrelid) END
   FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
   WHERE t.relnamespace = 'public'::regnamespace AND t.relkind IN ('r', 'p')
-    AND t.relname <> 'alembic_version' AND a.attnum > 0 AND NOT a.attisdropped"""
+    AND t.relname <> 'alembic_version' AND t.relname NOT LIKE 'pgqueuer%' AND a.attnum > 0 AND NOT a.attisdropped"""
 INDEXES = """SELECT t.relname,
     ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k),
     i.indisprimary, i.indisunique, am.amname, pg_get_expr(i.indpred, i.indrelid)
   FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
   JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
   WHERE t.relnamespace = 'public'::regnamespace AND t.relkind IN ('r', 'p')
-    AND t.relname <> 'alembic_version'"""
+    AND t.relname <> 'alembic_version' AND t.relname NOT LIKE 'pgqueuer%'"""
 FOREIGN_KEYS = """SELECT t.relname,
     ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(num, ord)
       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord),
@@ -73,7 +75,7 @@ FOREIGN_KEYS = """SELECT t.relname,
     c.confdeltype::text, c.confupdtype::text
   FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
   WHERE t.relnamespace = 'public'::regnamespace AND t.relkind IN ('r', 'p')
-    AND t.relname <> 'alembic_version' AND c.contype = 'f'"""
+    AND t.relname <> 'alembic_version' AND t.relname NOT LIKE 'pgqueuer%' AND c.contype = 'f'"""
 # Everything a downgrade could leave behind in `public`.
 OBJECTS = """SELECT 'relation ' || relname FROM pg_class WHERE relnamespace = 'public'::regnamespace
   UNION ALL SELECT 'type ' || typname FROM pg_type

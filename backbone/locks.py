@@ -19,6 +19,13 @@ can wait for each other in a circle:
    updateProgram) lock it FOR NO KEY UPDATE, which does not conflict with the key-share locks
    the foreign keys of members' inserts take; writes check the configuration in force by its
    version instead (loyalty/programs.py).
+4. The outbox last: one INSERT of the write's events just before its commit (backbone/uow.py),
+   which takes no row lock anyone else waits for.
+
+Work after commit never inverts this order. The settlement job locks one member at a time with
+SKIP LOCKED, passing over a member whose own write is settling it anyway. The event relay
+(backbone/relay.py) holds its consumer's cursor row (FOR UPDATE SKIP LOCKED) while the consumer
+runs; nothing else takes that row, so a consumer may go on to lock members as rule 1 says.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import asyncio
 import functools
 import logging
 import random
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 log = logging.getLogger(__name__)
@@ -54,33 +61,37 @@ class Busy(TimeoutError):
 def retried(
     transaction: Callable[P, Coroutine[Any, Any, T]],
 ) -> Callable[P, Coroutine[Any, Any, T]]:
-    """Run a service whose work is one whole transaction again when PostgreSQL aborted it to
-    break a deadlock or a serialization conflict: the victim of a deadlock succeeds on a later
-    attempt, once the other side has committed. Attempts are bounded (ATTEMPTS) and spaced by a
-    jittered, doubling backoff so that two victims do not collide again in step; after the last,
-    Busy. A lock timeout is not retried here: whatever held the lock that long may hold it again,
-    and the client, told Busy, retries when it sees fit."""
+    """`with_retries` as a decorator, for a function whose work is one whole transaction."""
 
     @functools.wraps(transaction)
     async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        attempt = 1
-        while True:
-            try:
-                return await transaction(*args, **kwargs)
-            except Exception as error:
-                state = _sqlstate(error)
-                if state != LOCK_NOT_AVAILABLE and state not in _RETRIED:
-                    raise
-                if state == LOCK_NOT_AVAILABLE or attempt == ATTEMPTS:
-                    raise Busy(f"{transaction.__name__} gave up on its locks ({state})") from error
-                log.info(
-                    "%s aborted (%s), attempt %s; retrying", transaction.__name__, state, attempt
-                )
-            jitter = random.uniform(0.5, 1.5)  # noqa: S311 - spacing retries, not a secret
-            await asyncio.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1) * jitter)
-            attempt += 1
+        return await with_retries(transaction.__name__, lambda: transaction(*args, **kwargs))
 
     return run
+
+
+async def with_retries(name: str, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run a whole transaction again when PostgreSQL aborted it to break a deadlock or a
+    serialization conflict: the victim of a deadlock succeeds on a later attempt, once the
+    other side has committed. Attempts are bounded (ATTEMPTS) and spaced by a jittered,
+    doubling backoff so that two victims do not collide again in step; after the last, Busy.
+    A lock timeout is not retried here: whatever held the lock that long may hold it again,
+    and the client, told Busy, retries when it sees fit. `attempt` must start afresh each
+    time (a new unit of work): nothing of a failed attempt survives its rollback."""
+    number = 1
+    while True:
+        try:
+            return await attempt()
+        except Exception as error:
+            state = _sqlstate(error)
+            if state != LOCK_NOT_AVAILABLE and state not in _RETRIED:
+                raise
+            if state == LOCK_NOT_AVAILABLE or number == ATTEMPTS:
+                raise Busy(f"{name} gave up on its locks ({state})") from error
+            log.info("%s aborted (%s), attempt %s; retrying", name, state, number)
+        jitter = random.uniform(0.5, 1.5)  # noqa: S311 - spacing retries, not a secret
+        await asyncio.sleep(BACKOFF_SECONDS * 2 ** (number - 1) * jitter)
+        number += 1
 
 
 def _sqlstate(error: BaseException | None) -> str | None:

@@ -1,0 +1,19 @@
+"""The composition root: every area's handlers, reactions and consumers on one message bus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from backbone.bus import MessageBus, Registry
+from backbone.retention import Retention
+from backbone.retention import registry as retention_registry
+from domain.clock import Clock
+from loyalty.handlers import registry as loyalty_registry
+
+
+def build_bus(
+    clock: Clock, retention: Retention | None = None, *, extra: Iterable[Registry] = ()
+) -> MessageBus:
+    """The bus for one process. `extra`: more parts (a test's consumer or reaction)."""
+    parts = [retention_registry(retention or Retention()), loyalty_registry(), *extra]
+    return MessageBus(Registry.combined(parts), clock)

@@ -1,0 +1,1 @@
+"""Shared machinery of every area: unit of work, message bus, outbox, relay, locks, jobs."""

@@ -1,0 +1,89 @@
+"""The message bus: commands to their one handler each, events to their in-transaction handlers.
+
+A command is a frozen dataclass naming what a client asked for; its handler does the write in the
+unit of work it is given. The bus makes a fresh unit of work for every attempt, and runs the whole
+attempt again when PostgreSQL aborted it to break a deadlock (backbone/locks.py). Which handler
+serves which command, and who reacts to which event, is declared per area (a `Registry`) and put
+together in one composition root (api/composition.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+from backbone.jobs import Job
+from backbone.locks import with_retries
+from backbone.relay import Consumer
+from backbone.uow import EventHandler, UnitOfWork
+from domain.clock import Clock
+from domain.events import DomainEvent
+
+R = TypeVar("R")
+
+
+class Command(Generic[R]):
+    """Base of every command; `R` is what its handler returns."""
+
+    __slots__ = ()
+
+
+CommandHandler = Callable[[Any, UnitOfWork], Awaitable[Any]]
+
+
+@dataclass
+class Registry:
+    """One area's part of the composition: its command handlers, its in-transaction reactions
+    to events (of any area), and its consumers of the event log after commit."""
+
+    commands: dict[type[Command[Any]], CommandHandler] = field(default_factory=dict)
+    reactions: dict[type[DomainEvent], list[EventHandler]] = field(default_factory=dict)
+    consumers: list[Consumer] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+
+    def command(self, kind: type[Command[Any]], handler: CommandHandler) -> None:
+        if kind in self.commands:
+            raise ValueError(f"{kind.__name__} has a handler already")
+        self.commands[kind] = handler
+
+    def react(self, kind: type[DomainEvent], handler: EventHandler) -> None:
+        self.reactions.setdefault(kind, []).append(handler)
+
+    @classmethod
+    def combined(cls, parts: Iterable[Registry]) -> Registry:
+        whole = cls()
+        for part in parts:
+            for kind, handler in part.commands.items():
+                whole.command(kind, handler)
+            for event, handlers in part.reactions.items():
+                for handler in handlers:
+                    whole.react(event, handler)
+            whole.consumers.extend(part.consumers)
+            whole.jobs.extend(part.jobs)
+        for what, names in (
+            ("consumer", [consumer.name for consumer in whole.consumers]),
+            ("job", [job.name for job in whole.jobs]),
+        ):
+            if len(set(names)) != len(names):
+                raise ValueError(f"{what} names must be unique: {names}")
+        return whole
+
+
+class MessageBus:
+    def __init__(self, registry: Registry, clock: Clock) -> None:
+        self.registry = registry
+        self.clock = clock
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.clock, self.registry.reactions)
+
+    async def handle(self, command: Command[R]) -> R:
+        """Run the command's handler in a new unit of work, again on a deadlock."""
+        handler = self.registry.commands.get(type(command))
+        if handler is None:
+            raise LookupError(f"no handler for {type(command).__name__}")
+        result = await with_retries(
+            type(command).__name__, lambda: handler(command, self.unit_of_work())
+        )
+        return cast(R, result)

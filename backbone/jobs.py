@@ -1,0 +1,98 @@
+"""Background work on pgqueuer: durable jobs in PostgreSQL, claimed with SKIP LOCKED.
+
+Each recurring job has a cron schedule. pgqueuer's scheduler lets exactly one worker take each
+tick (its schedules table is claimed under a lock), and the tick only enqueues the job under a
+dedupe key, so a job is never queued twice while one is waiting or running; the queue hands it
+to one worker, and a failure is retried with a growing delay. Any number of processes may run a
+worker (`loyalty worker`, or inside `loyalty serve`): they share the work, never repeat it.
+
+A worker also runs the event relay (backbone/relay.py), which delivers the event log to its
+consumers after commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from pgqueuer import PgQueuer
+from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver
+from pgqueuer.core.executors import DatabaseRetryEntrypointExecutor, EntrypointExecutorParameters
+from pgqueuer.models import Job as QueuedJob
+from pgqueuer.models import Schedule
+
+from backbone import relay
+
+if TYPE_CHECKING:
+    from backbone.bus import MessageBus
+
+log = logging.getLogger(__name__)
+
+RETRIES = 5  # then the job waits for its next tick
+DEQUEUE_TIMEOUT = timedelta(seconds=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Recurring background work: `cron` (UTC) says when, `run` does it with the bus."""
+
+    name: str
+    cron: str
+    run: Callable[[MessageBus], Awaitable[object]]
+
+
+Connect = Callable[[], Awaitable[Any]]  # opens an asyncpg connection of the worker's own
+
+
+async def run_worker(bus: MessageBus, connect: Connect, stop: asyncio.Event) -> None:
+    """Run the bus's jobs and its event relay until `stop` is set."""
+    connection = await connect()
+    try:
+        queue = PgQueuer(AsyncpgDriver(connection))
+        for job in bus.registry.jobs:
+            _register(queue, job, bus)
+        tasks = [
+            asyncio.create_task(queue.run(dequeue_timeout=DEQUEUE_TIMEOUT), name="pgqueuer"),
+            asyncio.create_task(relay.run(bus.registry.consumers, stop), name="relay"),
+        ]
+        await stop.wait()
+        queue.shutdown.set()
+        done, pending = await asyncio.wait(tasks, timeout=10)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("worker part %s failed", task.get_name(), exc_info=task.exception())
+    finally:
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+
+def _register(queue: PgQueuer, job: Job, bus: MessageBus) -> None:
+    @queue.entrypoint(job.name, executor_factory=_with_retries)
+    async def perform(queued: QueuedJob) -> None:
+        report = await job.run(bus)
+        log.info("job %s: %s", job.name, report)
+
+    @queue.schedule(job.name, job.cron)
+    async def tick(schedule: Schedule) -> None:
+        # On a tick only enqueue: the queue's dedupe key keeps one job waiting or running.
+        await queue.qm.queries.enqueue(job.name, None, dedupe_key=job.name, on_conflict="skip")
+
+
+def _with_retries(parameters: EntrypointExecutorParameters) -> DatabaseRetryEntrypointExecutor:
+    return DatabaseRetryEntrypointExecutor(parameters=parameters, max_attempts=RETRIES)
+
+
+async def run_now(bus: MessageBus, names: set[str] | None = None) -> dict[str, object]:
+    """Every job (or those named) once, here and now: `loyalty jobs run`."""
+    return {
+        job.name: await job.run(bus)
+        for job in bus.registry.jobs
+        if names is None or job.name in names
+    }

@@ -1,0 +1,149 @@
+"""Domain events: what happened, in the past tense, as facts other areas and partners react to.
+
+An event names ids and amounts, never personal data (no email, name or birthday): it is kept in
+the event log for weeks, delivered to partners, and must stay harmless when it is. Its `type` is
+the dotted, stable name clients filter and subscribe by; the README lists every one with its
+payload. Events are recorded inside a unit of work and exist only if that write commits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from domain.ledger import EntryKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    """Something that happened to a program or to one of its members."""
+
+    type: ClassVar[str]
+    program_id: int
+    member_id: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """What the event says beyond whom it concerns, with camelCase keys as in the API."""
+        return {
+            _camel(item.name): getattr(self, item.name)
+            for item in dataclasses.fields(self)
+            if item.name not in ("program_id", "member_id")
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgramCreated(DomainEvent):
+    type: ClassVar[str] = "program.created"
+    currency: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgramUpdated(DomainEvent):
+    type: ClassVar[str] = "program.updated"
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsConfigured(DomainEvent):
+    type: ClassVar[str] = "program.points_configured"
+    config_version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberEnrolled(DomainEvent):
+    type: ClassVar[str] = "member.enrolled"
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberUpdated(DomainEvent):
+    """The names of the profile fields that changed, never their values."""
+
+    type: ClassVar[str] = "member.updated"
+    member_id: int
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberSuspended(DomainEvent):
+    type: ClassVar[str] = "member.suspended"
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberReactivated(DomainEvent):
+    type: ClassVar[str] = "member.reactivated"
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsPosted(DomainEvent):
+    """A ledger entry: its id, the points it moved, why, and the member's spendable points after."""
+
+    member_id: int
+    entry_id: int
+    points: int
+    reason_code: str
+    source_ref: str | None
+    available_after: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsEarned(PointsPosted):
+    type: ClassVar[str] = "points.earned"
+    # When earned points wait out a return window: they count as pending until then.
+    pending: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsRedeemed(PointsPosted):
+    type: ClassVar[str] = "points.redeemed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsReversed(PointsPosted):
+    type: ClassVar[str] = "points.reversed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsAdjusted(PointsPosted):
+    type: ClassVar[str] = "points.adjusted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsActivated(PointsPosted):
+    type: ClassVar[str] = "points.activated"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsExpired(PointsPosted):
+    type: ClassVar[str] = "points.expired"
+
+
+# One event per kind of ledger entry: the ledger's single writer records it (Account.post).
+POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
+    EntryKind.EARN: PointsEarned,
+    EntryKind.REDEEM: PointsRedeemed,
+    EntryKind.REVERSE: PointsReversed,
+    EntryKind.ADJUST: PointsAdjusted,
+    EntryKind.ACTIVATE: PointsActivated,
+    EntryKind.EXPIRE: PointsExpired,
+}
+
+_ALL: tuple[type[DomainEvent], ...] = (
+    ProgramCreated,
+    ProgramUpdated,
+    PointsConfigured,
+    MemberEnrolled,
+    MemberUpdated,
+    MemberSuspended,
+    MemberReactivated,
+    *POSTED_BY_KIND.values(),
+)
+EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
