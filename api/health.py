@@ -19,15 +19,18 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """200 when PostgreSQL and Redis both answer; 503 naming each part that does not."""
+    """Ready (200) when PostgreSQL answers: every request needs it. Redis is checked and shown
+    but does not make the replica unready: no request needs it (whatever later uses it, rate
+    limits or caches, must fail open), so a Redis blip must not take every replica out of the
+    load balancer at once; it shows as "degraded". 503 names what failed."""
     redis: Redis = request.app.state.redis
     results = await asyncio.gather(_check(_postgres()), _check(redis.ping()))
     checks = dict(zip(("postgres", "redis"), results, strict=True))
-    ready = all(result == "ok" for result in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+    if checks["postgres"] != "ok":
+        status, code = "unavailable", 503
+    else:
+        status, code = ("ready" if checks["redis"] == "ok" else "degraded"), 200
+    return JSONResponse({"status": status, "checks": checks}, status_code=code)
 
 
 async def _postgres() -> object:

@@ -31,15 +31,13 @@ runs; nothing else takes that row, so a consumer may go on to lock members as ru
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
 ATTEMPTS = 4
@@ -56,18 +54,6 @@ class Busy(TimeoutError):
     to break a deadlock or a serialization conflict on every attempt. It rolled back and wrote
     nothing, so the same request (the same idempotency key) may be sent again. A TimeoutError:
     the gateway answers those as temporarily unavailable."""
-
-
-def retried(
-    transaction: Callable[P, Coroutine[Any, Any, T]],
-) -> Callable[P, Coroutine[Any, Any, T]]:
-    """`with_retries` as a decorator, for a function whose work is one whole transaction."""
-
-    @functools.wraps(transaction)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await with_retries(transaction.__name__, lambda: transaction(*args, **kwargs))
-
-    return run
 
 
 async def with_retries(name: str, attempt: Callable[[], Awaitable[T]]) -> T:

@@ -38,11 +38,13 @@ class EventOutbox(Model):
 
 
 class EventConsumer(Model):
-    """Where one consumer of the event log stands: the last (txid, id) it was given."""
+    """Where one consumer of the event log stands: the last (txid, id) it was given, and the last
+    event id written before it was registered (it is given only later ones)."""
 
     name = fields.CharField(max_length=64, primary_key=True)
     last_txid = fields.BigIntField()
     last_id = fields.BigIntField()
+    start_id = fields.BigIntField()
 
     class Meta:
         table = "event_consumer"

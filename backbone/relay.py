@@ -10,7 +10,8 @@ the database happens exactly once; what it sends elsewhere (a webhook) is at lea
 the idempotency key `event:<id>` its receiver can deduplicate on.
 
 A handler that fails rolls the batch back; the consumer is tried again after a pause, growing
-to a minute, while the other consumers go on.
+to a minute, while the other consumers go on. The horizon is the whole server's: a transaction
+left open anywhere on it (a long report in another database) delays delivery, never loses it.
 """
 
 from __future__ import annotations
@@ -34,13 +35,18 @@ MAX_PAUSE_SECONDS = 60.0
 
 ConsumerHandler = Callable[[LoggedEvent, BaseDBAsyncClient], Awaitable[None]]
 
-# A new consumer starts at the end of the log: it is given what happens from then on.
+# A new consumer starts at the end of the log: it is given what is written after it was
+# registered. Ids are handed out before commit, so every later event has a larger id than the
+# largest one now (start_id); its transaction is no older than the horizon now (last_txid).
 _REGISTER = """
-INSERT INTO event_consumer (name, last_txid, last_id)
-VALUES ($1, pg_snapshot_xmin(pg_current_snapshot())::text::bigint, 0)
+INSERT INTO event_consumer (name, last_txid, last_id, start_id)
+SELECT $1, pg_snapshot_xmin(pg_current_snapshot())::text::bigint, 0, COALESCE(MAX(id), 0)
+FROM event_outbox
 ON CONFLICT (name) DO NOTHING
 """
-_CURSOR = "SELECT last_txid, last_id FROM event_consumer WHERE name = $1 FOR UPDATE SKIP LOCKED"
+_CURSOR = """
+SELECT last_txid, last_id, start_id FROM event_consumer WHERE name = $1 FOR UPDATE SKIP LOCKED
+"""
 _NEXT = """
 SELECT id, txid, program_id, member_id, type, payload, occurred_at FROM event_outbox
 WHERE (txid, id) > ($1, $2) AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
@@ -70,11 +76,11 @@ async def deliver(consumer: Consumer, *, batch: int = BATCH) -> int:
         cursor = await connection.execute_query_dict(_CURSOR, [consumer.name])
         if not cursor:
             return 0
-        rows = await connection.execute_query_dict(
-            _NEXT, [cursor[0]["last_txid"], cursor[0]["last_id"], batch]
-        )
+        last_txid, last_id, start_id = cursor[0].values()
+        rows = await connection.execute_query_dict(_NEXT, [last_txid, last_id, batch])
         for row in rows:
-            if consumer.types is None or row["type"] in consumer.types:
+            wanted = consumer.types is None or row["type"] in consumer.types
+            if wanted and row["id"] > start_id:
                 await consumer.handle(logged(row), connection)
         if rows:
             await connection.execute_query_dict(

@@ -27,5 +27,5 @@ def registry() -> Registry:
     part.command(points.AdjustPoints, spending.adjust_points)
     part.command(points.ReverseOrder, returns.reverse_order)
     part.command(points.SettleMember, jobs.settle_member)
-    part.jobs.append(Job("points.settle", EVERY_MINUTE, lambda bus: jobs.run_due(bus, bus.clock)))
+    part.jobs.append(Job("points.settle", EVERY_MINUTE, jobs.run_due))
     return part

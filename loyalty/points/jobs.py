@@ -18,7 +18,6 @@ from tortoise import connections
 
 from backbone.bus import MessageBus
 from backbone.uow import UnitOfWork
-from domain.clock import Clock
 from domain.ledger import EntryKind
 from loyalty.points.account import SYSTEM_ACTOR, open_account
 from loyalty.points.commands import SettleMember
@@ -48,9 +47,10 @@ class JobReport:
     skipped: int = 0
 
 
-async def run_due(bus: MessageBus, clock: Clock) -> JobReport:
-    """Settle every member with due lots as of now, in member order; returns what was done."""
-    now = clock.now()
+async def run_due(bus: MessageBus) -> JobReport:
+    """Settle every member with due lots as of now (the bus's clock, which each settlement
+    reads too), in member order; returns what was done."""
+    now = bus.clock.now()
     members = activated = expired = failed = skipped = 0
     after = 0
     while due := await connections.get("default").execute_query_dict(_DUE, [now, BATCH, after]):

@@ -50,7 +50,8 @@ def upgrade() -> None:
         CREATE TABLE event_consumer (
             name varchar(64) PRIMARY KEY,
             last_txid bigint NOT NULL,
-            last_id bigint NOT NULL
+            last_id bigint NOT NULL,
+            start_id bigint NOT NULL
         )
         """
     )

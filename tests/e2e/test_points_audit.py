@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from api.auth import Role
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
 from loyalty.points.jobs import run_due
 from tests.conftest import token
@@ -92,7 +93,7 @@ async def test_a_ledger_entry_is_a_node_for_whoever_may_see_it(
 
 
 async def test_entries_show_who_wrote_them_and_under_which_key_to_staff_only(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, pendingDays=1)
     await award_order(gql, ann, "o-1", "10.00", idem="order-o-1")
@@ -104,7 +105,7 @@ async def test_entries_show_who_wrote_them_and_under_which_key_to_staff_only(
     )
     assert fix["userErrors"] == []
     clock.advance(timedelta(days=2))
-    await run_due(clock)
+    await run_due(bus)
 
     member_id = (await gql.ok("{ me { id } }", bearer=member_token(ann)))["me"]["id"]
     staff = await gql.ok(THEIR_LEDGER, {"id": member_id}, bearer=STORE)
@@ -126,13 +127,13 @@ async def test_entries_show_who_wrote_them_and_under_which_key_to_staff_only(
 
 
 async def test_bucket_changes_add_up_to_the_balance(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, pendingDays=14, clawbackPolicy="CLAMP_AND_RECORD_DEBT")
     await award_order(gql, ann, "o-1", "100.00")  # pending
     await award_manual(gql, ann, 50)
     clock.advance(timedelta(days=15))
-    await run_due(clock)  # o-1 activates
+    await run_due(bus)  # o-1 activates
     await redeem(gql, ann, 120)
     await award_order(gql, ann, "o-2", "40.00")  # pending again
     await reverse(gql, "o-1", "r-1", "100.00")  # 30 left to take: 70 become debt

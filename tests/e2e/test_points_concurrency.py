@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
 from loyalty.points.jobs import run_due
 from tests.e2e.conftest import GraphQLClient, enroll
@@ -163,14 +164,14 @@ async def test_concurrent_returns_never_exceed_the_order(gql: GraphQLClient, ann
 
 
 async def test_activation_happens_once_under_concurrent_writes(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, pendingDays=14)
     await award_order(gql, ann, "o-1", "300.00")
     clock.advance(timedelta(days=15))
     spends = [redeem(gql, ann, 10) for _ in range(10)]
     awards = [award_manual(gql, ann, 1) for _ in range(5)]
-    results, report = await asyncio.gather(asyncio.gather(*spends, *awards), run_due(clock))
+    results, report = await asyncio.gather(asyncio.gather(*spends, *awards), run_due(bus))
     assert all(r["userErrors"] == [] for r in results)
     entries = await ledger(gql, ann)
     assert [e["kind"] for e in entries].count("ACTIVATE") == 1
@@ -180,7 +181,7 @@ async def test_activation_happens_once_under_concurrent_writes(
 
 
 async def test_overlapping_job_runs_expire_once(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, expiry={"mode": "AFTER_DAYS", "amount": 30})
     await enroll(gql, "bob")
@@ -188,7 +189,7 @@ async def test_overlapping_job_runs_expire_once(
         await award_manual(gql, who, 70)
         await redeem(gql, who, 20)
     clock.advance(timedelta(days=31))
-    reports = await asyncio.gather(*(run_due(clock) for _ in range(4)))
+    reports = await asyncio.gather(*(run_due(bus) for _ in range(4)))
     assert sum(r.expired for r in reports) == 2
     for who in ("ann", "bob"):
         assert [(e["kind"], e["points"]) for e in await ledger(gql, who)] == [

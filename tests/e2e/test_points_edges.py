@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
 from loyalty.points.jobs import run_due
 from loyalty.points.models import PointsEntry
@@ -46,13 +47,13 @@ async def test_a_balance_beyond_what_clients_can_read_is_refused_and_writes_noth
 
 
 async def test_a_return_after_expiry_writes_off_the_expired_part_instead_of_charging_it_again(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, expiry=EXPIRY_30)
     await award_order(gql, ann, "o-1", "100.00")
     await redeem(gql, ann, 60)
     clock.advance(timedelta(days=31))
-    await run_due(clock)  # the 40 unspent points expire
+    await run_due(bus)  # the 40 unspent points expire
     returned = (await reverse(gql, "o-1", "r-1", "100.00"))["entry"]
     assert returned["points"] == -100
     assert lines(returned) == [("EXPIRED_BEFORE_RETURN", -40), ("DEBT", -60)]
@@ -61,12 +62,12 @@ async def test_a_return_after_expiry_writes_off_the_expired_part_instead_of_char
 
 
 async def test_under_deny_a_fully_expired_order_can_be_returned_without_touching_other_points(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, expiry=EXPIRY_30, clawbackPolicy="DENY")
     await award_order(gql, ann, "o-2", "100.00")
     clock.advance(timedelta(days=31))
-    await run_due(clock)
+    await run_due(bus)
     await award_manual(gql, ann, 100)
     returned = await reverse(gql, "o-2", "r-1", "100.00")
     assert errors(returned) == []
@@ -159,7 +160,7 @@ async def test_returns_and_adjustments_replay_under_their_key(gql: GraphQLClient
 
 
 async def test_points_past_their_date_never_read_as_spendable(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, expiry=EXPIRY_30)
     await award_manual(gql, ann, 300)
@@ -170,7 +171,7 @@ async def test_points_past_their_date_never_read_as_spendable(
     # A refused write changes nothing, not even the settling it started; the job records it.
     assert errors(await redeem(gql, ann, 1)) == ["INSUFFICIENT_POINTS"]
     assert [e["kind"] for e in await ledger(gql, ann)] == ["REDEEM", "EARN"]
-    await run_due(clock)
+    await run_due(bus)
     assert [e["kind"] for e in await ledger(gql, ann)] == ["EXPIRE", "REDEEM", "EARN"]
     assert await balance(gql, ann) == bal(0, lifetime=300)
     await assert_ledger_audits_clean()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
 from loyalty.points.jobs import JobReport, run_due
 from tests.e2e.conftest import GraphQLClient, enroll
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_order_points_wait_out_the_return_window(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await enroll(gql, "bob")
     await configure(gql, pendingDays=14)
@@ -40,7 +41,7 @@ async def test_order_points_wait_out_the_return_window(
     assert await balance(gql, ann) == bal(0, pending=120, lifetime=120)
 
     clock.advance(timedelta(days=13))
-    assert await run_due(clock) == JobReport(members=0, activated=0, expired=0)
+    assert await run_due(bus) == JobReport(members=0, activated=0, expired=0)
     assert errors(await redeem(gql, ann, 1)) == ["INSUFFICIENT_POINTS"]
 
     clock.advance(timedelta(days=2))
@@ -56,7 +57,7 @@ async def test_order_points_wait_out_the_return_window(
     # (or ann's next write) gets to it.
     assert await balance(gql, ann) == bal(120, lifetime=120)
     assert [e["kind"] for e in await ledger(gql, ann)] == ["EARN"]
-    assert await run_due(clock) == JobReport(members=1, activated=1, expired=0)
+    assert await run_due(bus) == JobReport(members=1, activated=1, expired=0)
     activation = (await ledger(gql, ann))[0]
     assert (activation["kind"], activation["points"], activation["reasonCode"]) == (
         "ACTIVATE",
@@ -65,12 +66,12 @@ async def test_order_points_wait_out_the_return_window(
     )
     assert lines(activation) == [("ACTIVATED", 120)]
     assert activation["balanceAfter"] == bal(120, lifetime=120)
-    assert await run_due(clock) == JobReport(members=0, activated=0, expired=0)
+    assert await run_due(bus) == JobReport(members=0, activated=0, expired=0)
     assert (await redeem(gql, ann, 120))["balance"] == bal(0, lifetime=120)
 
 
 async def test_unspent_points_expire_after_30_days(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, expiry={"mode": "AFTER_DAYS", "amount": 30})
     await award_manual(gql, ann, 500)
@@ -83,22 +84,22 @@ async def test_unspent_points_expire_after_30_days(
     assert (await points(gql, ann, 31))["expiringSoon"] == [{**expiring[0], "points": 300}]
 
     clock.advance(timedelta(days=30))  # 2026-07-15 12:00: the last day they can be spent
-    assert await run_due(clock) == JobReport(members=0, activated=0, expired=0)
+    assert await run_due(bus) == JobReport(members=0, activated=0, expired=0)
     assert (await points(gql, ann, 1))["expiringSoon"] == [{**expiring[0], "points": 300}]
     clock.advance(timedelta(days=1))
-    assert await run_due(clock) == JobReport(members=1, activated=0, expired=1)
+    assert await run_due(bus) == JobReport(members=1, activated=0, expired=1)
     expiry = (await ledger(gql, ann))[0]
     assert (expiry["kind"], expiry["points"], expiry["reasonCode"]) == ("EXPIRE", -300, "EXPIRY")
     assert lines(expiry) == [("EXPIRED", -300)]
     assert expiry["balanceAfter"] == bal(0, lifetime=500)
     summary = await points(gql, ann, 366)
     assert (summary["available"], summary["expiringSoon"]) == (0, [])
-    assert await run_due(clock) == JobReport(members=0, activated=0, expired=0)
+    assert await run_due(bus) == JobReport(members=0, activated=0, expired=0)
     assert len(await ledger(gql, ann)) == 3
 
 
 async def test_spending_takes_the_soonest_expiring_lot_first(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, expiry={"mode": "AFTER_DAYS", "amount": 60})
     await award_manual(gql, ann, 100)  # older lot, expires after 2026-08-14
@@ -112,10 +113,10 @@ async def test_spending_takes_the_soonest_expiring_lot_first(
     ]
 
     clock.advance(timedelta(days=31))
-    assert await run_due(clock) == JobReport(members=1, activated=0, expired=1)
+    assert await run_due(bus) == JobReport(members=1, activated=0, expired=1)
     assert await balance(gql, ann) == bal(100, lifetime=200)
     clock.advance(timedelta(days=30))
-    assert await run_due(clock) == JobReport(members=1, activated=0, expired=1)
+    assert await run_due(bus) == JobReport(members=1, activated=0, expired=1)
     assert [(e["kind"], e["points"]) for e in await ledger(gql, ann)] == [
         ("EXPIRE", -100),
         ("EXPIRE", -40),
@@ -178,7 +179,7 @@ async def test_return_after_spending_records_debt_repaid_from_next_points(
 
 
 async def test_points_leaving_the_return_window_repay_debt_first(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await award_order(gql, ann, "o-1", "100.00")
     await redeem(gql, ann, 100)
@@ -188,7 +189,7 @@ async def test_points_leaving_the_return_window_repay_debt_first(
     assert lines(owed["entry"]) == [("DEBT", -100)]
     assert owed["balance"] == bal(0, pending=60, debt=100, lifetime=60)
     clock.advance(timedelta(days=15))
-    assert await run_due(clock) == JobReport(members=1, activated=1, expired=0)
+    assert await run_due(bus) == JobReport(members=1, activated=1, expired=0)
     activation = (await ledger(gql, ann))[0]
     assert (activation["kind"], activation["points"]) == ("ACTIVATE", 60)
     assert lines(activation) == [("ACTIVATED", 60), ("DEBT_REPAID", 0)]
@@ -238,7 +239,7 @@ async def test_return_after_spending_is_denied(gql: GraphQLClient, ann: str) -> 
 
 
 async def test_return_inside_the_window_takes_pending_points_first(
-    gql: GraphQLClient, ann: str, clock: FixedClock
+    gql: GraphQLClient, ann: str, bus: MessageBus, clock: FixedClock
 ) -> None:
     await configure(gql, pendingDays=14, clawbackPolicy="DENY")
     await award_manual(gql, ann, 500)
@@ -249,7 +250,7 @@ async def test_return_inside_the_window_takes_pending_points_first(
     assert returned["balance"] == bal(500, pending=60, lifetime=560)
 
     clock.advance(timedelta(days=15))
-    assert await run_due(clock) == JobReport(members=1, activated=1, expired=0)
+    assert await run_due(bus) == JobReport(members=1, activated=1, expired=0)
     assert (await ledger(gql, ann))[0]["points"] == 60
     assert await balance(gql, ann) == bal(560, lifetime=560)
     rest = await reverse(gql, "o-1", "r-2", "60.00")

@@ -9,9 +9,10 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import OperationalError
 
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
 from domain.ledger import MAX_POINTS
-from loyalty import programs
+from loyalty.commands import CreateProgram
 
 pytestmark = pytest.mark.integration
 
@@ -27,10 +28,10 @@ VALUES ($1, $2, 'ADJUST', $3, 0, 0, 0, 0, 0, 0, 0, 0, 'ADJUSTMENT', 'x', 'test',
     ("points", "line"), [(MAX_POINTS + 1, 0), (0, MAX_POINTS + 1), (0, -MAX_POINTS - 1)]
 )
 async def test_an_entry_or_explanation_line_beyond_32_bits_is_refused(
-    db: None, clock: FixedClock, points: int, line: int
+    db: None, bus: MessageBus, clock: FixedClock, points: int, line: int
 ) -> None:
-    program = await programs.create_program(
-        key="acme", name="Acme", currency="EUR", timezone="UTC", default_locale="en", clock=clock
+    program = await bus.handle(
+        CreateProgram(key="acme", name="Acme", currency="EUR", timezone="UTC", default_locale="en")
     )
     explanation = json.dumps({"lines": [{"code": "BASE", "label": "x", "points": line}]})
     with pytest.raises(OperationalError, match=r"points_entry_(explanation_)?bounds"):

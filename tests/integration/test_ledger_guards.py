@@ -16,14 +16,15 @@ from tortoise import connections
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
 from domain.earning import Order
 from domain.points_config import ClawbackPolicy, Expiry, ExpiryMode, PointsConfig
-from loyalty import members, programs
-from loyalty.points import config as points_config
-from loyalty.points import earning, jobs, returns, spending
+from loyalty import programs
+from loyalty.commands import ConfigurePoints, CreateProgram, EnrollMember
+from loyalty.points import jobs
 from loyalty.points.audit import audit_program
-from loyalty.points.writes import WriteRequest
+from loyalty.points.commands import AwardManual, AwardOrder, RedeemPoints, ReverseOrder
 from loyalty.programs import ProgramRef
 
 pytestmark = pytest.mark.integration
@@ -32,91 +33,107 @@ LOYALTY = str(Path(sys.executable).parent / "loyalty")
 
 
 @pytest.fixture
-async def acme(db: None, clock: FixedClock) -> ProgramRef:
-    program = await programs.create_program(
-        key="acme", name="Acme", currency="EUR", timezone="UTC", default_locale="en", clock=clock
+async def acme(db: None, bus: MessageBus) -> ProgramRef:
+    program = await bus.handle(
+        CreateProgram(key="acme", name="Acme", currency="EUR", timezone="UTC", default_locale="en")
     )
     config = PointsConfig(
         pending_days=7,
         expiry=Expiry(ExpiryMode.AFTER_DAYS, 30),
         clawback=ClawbackPolicy.ALLOW_NEGATIVE,
     )
-    await points_config.configure_points(program.id, config, clock=clock)
+    await bus.handle(ConfigurePoints(program_id=program.id, config=config))
     found = await programs.find_program("acme")
     assert found is not None
     for n in range(5):
-        await members.enroll_member(
-            programs.ref(found),
-            external_id=f"m{n}",
-            email=f"m{n}@x.io",
-            display_name="M",
-            birthday=None,
-            locale=None,
-            clock=clock,
+        await bus.handle(
+            EnrollMember(
+                program=programs.ref(found),
+                external_id=f"m{n}",
+                email=f"m{n}@x.io",
+                display_name="M",
+            )
         )
     return programs.ref(found)
 
 
-def _write(program: ProgramRef, key: str) -> WriteRequest:
-    return WriteRequest(program, "test", key, "storefront:shop", {"key": key})
+# Who asks, and owns the idempotency keys, in these tests.
+SHOP = "storefront:shop"
 
 
-async def _mixed_load(program: ProgramRef, clock: FixedClock) -> None:
+async def _mixed_load(bus: MessageBus, program: ProgramRef, clock: FixedClock) -> None:
     """Orders, grants, spends, returns, activations and expiries across five members."""
     await asyncio.gather(
         *(
-            earning.award_order(
-                _write(program, f"o{n}"),
-                external_id=f"m{n % 5}",
-                order=Order(f"order-{n}", Decimal(10 + n), "EUR"),
-                clock=clock,
+            bus.handle(
+                AwardOrder(
+                    program=program,
+                    actor=SHOP,
+                    idempotency_key=f"o{n}",
+                    external_id=f"m{n % 5}",
+                    order=Order(f"order-{n}", Decimal(10 + n), "EUR"),
+                )
             )
             for n in range(20)
         )
     )
     await asyncio.gather(
         *(
-            earning.award_manual(
-                _write(program, f"g{n}"),
-                external_id=f"m{n}",
-                points=40,
-                reason="Welcome",
-                clock=clock,
+            bus.handle(
+                AwardManual(
+                    program=program,
+                    actor=SHOP,
+                    idempotency_key=f"g{n}",
+                    external_id=f"m{n}",
+                    points=40,
+                    reason="Welcome",
+                )
             )
             for n in range(5)
         )
     )
     clock.advance(timedelta(days=8))
-    await jobs.run_due(clock)
+    await jobs.run_due(bus)
     await asyncio.gather(
         *(
-            spending.redeem_points(
-                _write(program, f"r{n}"),
-                external_id=f"m{n}",
-                points=30,
-                reason="Checkout",
-                clock=clock,
+            bus.handle(
+                RedeemPoints(
+                    program=program,
+                    actor=SHOP,
+                    idempotency_key=f"r{n}",
+                    external_id=f"m{n}",
+                    points=30,
+                    reason="Checkout",
+                )
             )
             for n in range(5)
         )
     )
-    await returns.reverse_order(
-        _write(program, "ret"),
-        order_id="order-3",
-        return_id="r1",
-        amount=Decimal(13),
-        currency="EUR",
-        clock=clock,
+    await bus.handle(
+        ReverseOrder(
+            program=program,
+            actor=SHOP,
+            idempotency_key="ret",
+            order_id="order-3",
+            return_id="r1",
+            amount=Decimal(13),
+            currency="EUR",
+        )
     )
     clock.advance(timedelta(days=40))
-    report = await jobs.run_due(clock)
+    report = await jobs.run_due(bus)
     assert report.expired > 0
 
 
 async def test_audit_passes_after_a_mixed_load_and_catches_a_corrupted_balance(
-    acme: ProgramRef, clock: FixedClock, database_url: str, redis_url: str, tmp_path: Path
+    acme: ProgramRef,
+    bus: MessageBus,
+    clock: FixedClock,
+    database_url: str,
+    redis_url: str,
+    tmp_path: Path,
 ) -> None:
-    await _mixed_load(acme, clock)
+    await _mixed_load(bus, acme, clock)
     assert await audit_program(acme.id) == []
     env = {
         **os.environ,
@@ -156,9 +173,16 @@ async def test_the_database_refuses_direct_balance_changes(acme: ProgramRef) -> 
         await connections.get("default").execute_query("UPDATE points_balance SET available = 1000")
 
 
-async def test_the_database_keeps_entries_append_only(acme: ProgramRef, clock: FixedClock) -> None:
-    await earning.award_manual(
-        _write(acme, "g"), external_id="m0", points=10, reason="Welcome", clock=clock
+async def test_the_database_keeps_entries_append_only(acme: ProgramRef, bus: MessageBus) -> None:
+    await bus.handle(
+        AwardManual(
+            program=acme,
+            actor=SHOP,
+            idempotency_key="g",
+            external_id="m0",
+            points=10,
+            reason="Welcome",
+        )
     )
     connection = connections.get("default")
     for statement in ("UPDATE points_entry SET points = 1000", "DELETE FROM points_entry"):
