@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Context
+from api.events.types import visible_event
 from api.members.types import visible_member
 from api.permissions import IsAnyRole
 from api.points.types import visible_entry
@@ -21,6 +22,7 @@ from api.relay import parse_key
 
 Resolver = Callable[[strawberry.Info[Context, Any], int], Awaitable[Any]]
 NODE_RESOLVERS: dict[str, Resolver] = {
+    "Event": visible_event,
     "LedgerEntry": visible_entry,
     "Member": visible_member,
     "Program": own_program,

@@ -15,7 +15,8 @@ MAX_PAGE_SIZE = 100
 
 
 class _Keyed(Protocol):
-    id: int
+    @property
+    def id(self) -> int: ...
 
 
 R = TypeVar("R", bound=_Keyed)

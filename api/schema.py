@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from api.document_cache import DocumentParser
 from api.error_policy import ErrorPolicy
+from api.events.queries import EventQueries
 from api.limits import DocumentLimits, Limits
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
@@ -41,7 +42,7 @@ MAX_SCHEMAS = 1
 MAX_TYPES = 10
 
 
-Query: Any = merge_types("Query", (NodeQueries, ProgramQueries, MemberQueries))
+Query: Any = merge_types("Query", (NodeQueries, ProgramQueries, MemberQueries, EventQueries))
 Query.__strawberry_definition__.description = "Entry points for reading."
 Mutation: Any = merge_types(
     "Mutation", (ProgramMutations, PointsConfigurationMutations, MemberMutations, PointsMutations)

@@ -135,7 +135,8 @@ async def update_program(command: UpdateProgram, uow: UnitOfWork) -> Program:
             for name, old, new in zip(_SETTINGS, astuple(before), astuple(settings), strict=True)
             if old != new
         )
-        uow.record(ProgramUpdated(program_id=program.id, changed=changed))
+        if changed:
+            uow.record(ProgramUpdated(program_id=program.id, changed=changed))
         return program
 
 

@@ -1,0 +1,1 @@
+"""The events area: the program's event log, read by its admins."""
