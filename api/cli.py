@@ -150,6 +150,7 @@ async def _audit(program_key: str) -> int:
 
 async def _work(settings: Settings, database_url: str) -> int:
     """Until SIGTERM or Ctrl-C: jobs from the queue, events to their consumers."""
+    import logging
     import signal
 
     from api.composition import build_bus
@@ -161,6 +162,10 @@ async def _work(settings: Settings, database_url: str) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("pgqueuer").setLevel(logging.WARNING)  # its every poll is logged at INFO
     bus = build_bus(SystemClock(), settings.retention)
     print("loyalty worker: running jobs and delivering events", flush=True)  # noqa: T201
     await run_worker(bus, worker_connection(database_url), stop)

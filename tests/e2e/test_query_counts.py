@@ -131,3 +131,56 @@ async def test_audit_fields_of_a_ledger_page_cost_no_query_per_entry(gql: GraphQ
     one, many = await _ledger_costs(gql, AUDIT, _sale_and_return, entries=30)
     # program, member and balance, entries, the returns' ids
     assert 3 <= many == one <= 4
+
+
+class StatementLog(logging.Handler):
+    """The statements Tortoise sends, as it logs them at DEBUG."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.statements.append(" ".join(record.getMessage().split()))
+
+
+AWARD_ORDER = """mutation($input: AwardPointsInput!) {
+  awardPoints(input: $input) { entry { points } userErrors { code } } }"""
+
+
+async def test_an_award_for_an_order_adds_one_statement_for_its_events(
+    gql: GraphQLClient,
+) -> None:
+    """The outbox costs an award exactly one INSERT, whatever events it records; the other 8
+    statements are the award as it was before the event log."""
+    await provision(gql)
+    await enroll(gql, "ann")
+    order = {"orderId": "o-1", "total": "10.00", "currency": "EUR", "lines": []}
+    variables = {
+        "input": {"idempotencyKey": "k-1", "externalId": "ann", "source": {"order": order}}
+    }
+    logger = logging.getLogger("tortoise.db_client")
+    log, level = StatementLog(), logger.level
+    logger.addHandler(log)
+    logger.setLevel(logging.DEBUG)
+    try:
+        data = await gql.ok(AWARD_ORDER, variables, bearer=token(Role.STOREFRONT))
+    finally:
+        logger.removeHandler(log)
+        logger.setLevel(level)
+    assert data["awardPoints"]["userErrors"] == []
+    outbox = [s for s in log.statements if "event_outbox" in s]
+    assert len(outbox) == 1
+    assert outbox[0].startswith("INSERT INTO event_outbox")
+    assert [s.split(" (")[0].split(" WHERE")[0] for s in log.statements] == [
+        "INSERT INTO idempotency_key",
+        "SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned FROM member m"
+        " JOIN points_balance b ON b.member_id = m.id",
+        "SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot",
+        "SELECT config_version FROM program",
+        "INSERT INTO points_entry",
+        "INSERT INTO points_lot",
+        "INSERT INTO points_order",
+        "UPDATE idempotency_key SET result = $4",
+        "INSERT INTO event_outbox",
+    ]
