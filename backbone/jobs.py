@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pgqueuer import PgQueuer
 from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver
+from pgqueuer.adapters.persistence.qb import QueryQueueBuilder
 from pgqueuer.core.executors import DatabaseRetryEntrypointExecutor, EntrypointExecutorParameters
 from pgqueuer.models import Job as QueuedJob
 from pgqueuer.models import Schedule
@@ -30,6 +31,7 @@ from backbone import relay
 
 if TYPE_CHECKING:
     from backbone.bus import MessageBus
+    from backbone.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,26 @@ def _register(queue: PgQueuer, job: Job, bus: MessageBus) -> None:
 
 def _with_retries(parameters: EntrypointExecutorParameters) -> DatabaseRetryEntrypointExecutor:
     return DatabaseRetryEntrypointExecutor(parameters=parameters, max_attempts=RETRIES)
+
+
+# pgqueuer's own enqueue statement, run on the write's connection instead of the worker's.
+_ENQUEUE = QueryQueueBuilder().build_enqueue_query("skip")
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    name: str,
+    payload: bytes | None = None,
+    *,
+    after: timedelta = timedelta(0),
+    dedupe_key: str | None = None,
+) -> None:
+    """Queue a job inside a write's transaction: it exists, and a worker picks it up (after
+    `after`), exactly when the write commits. With a `dedupe_key`, not while another job with
+    that key is waiting or running."""
+    await uow.connection.execute_query_dict(
+        _ENQUEUE, [[0], [name], [payload], [after], [dedupe_key], [None]]
+    )
 
 
 async def run_now(bus: MessageBus, names: set[str] | None = None) -> dict[str, object]:

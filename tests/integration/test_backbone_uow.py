@@ -13,6 +13,7 @@ from tortoise import connections
 
 from api.composition import build_bus
 from backbone.bus import MessageBus, Registry
+from backbone.jobs import enqueue
 from backbone.uow import HandlerLoop, UnitOfWork
 from domain.clock import FixedClock
 from domain.earning import Order
@@ -199,3 +200,25 @@ async def test_reactions_that_never_stop_recording_are_refused_and_roll_back(
     with pytest.raises(HandlerLoop):
         await _reacting(PointsEarned, echo).handle(_grant(acme, "k-1"))
     assert await _events() == before
+
+
+async def test_a_job_queued_inside_a_write_exists_exactly_when_the_write_commits(
+    acme: ProgramRef, bus: MessageBus
+) -> None:
+    async def queued() -> list[str]:
+        rows = await connections.get("default").execute_query_dict(
+            "SELECT entrypoint FROM pgqueuer WHERE status = 'queued' ORDER BY id"
+        )
+        return [row["entrypoint"] for row in rows]
+
+    async def refused_write() -> None:
+        async with bus.unit_of_work() as uow:
+            await enqueue(uow, "test.rolled_back")
+            raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        await refused_write()
+    async with bus.unit_of_work() as uow:
+        await enqueue(uow, "test.committed", b"42", after=timedelta(minutes=5), dedupe_key="once")
+        await enqueue(uow, "test.committed", dedupe_key="once")  # waiting already: skipped
+    assert await queued() == ["test.committed"]
