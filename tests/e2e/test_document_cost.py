@@ -27,8 +27,9 @@ Request = dict[str, str]
 RUNS = 5
 # A linear check costs a small multiple of the baseline's round trip; the shapes below cost
 # hundreds or thousands of times more when anything on the way is exponential or quadratic.
+# Same size: seen at 5.2 once on a loaded 2-core machine, for an answer that is linear.
 MAX_RATIO_TO_TRIVIAL = 10
-MAX_RATIO_TO_SAME_SIZE = 5
+MAX_RATIO_TO_SAME_SIZE = 8
 
 _fresh = itertools.count()
 

@@ -38,15 +38,18 @@ JOBS = ("points.settle", "events.prune", "idempotency.prune")
 @contextlib.contextmanager
 def _processes(commands: list[list[str]], env: dict[str, str]) -> Iterator[None]:
     started = [
-        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        (
+            command,
+            subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
+        )
         for command in commands
     ]
     try:
         yield
     finally:
-        for process in started:
-            process.send_signal(signal.SIGTERM if "worker" in process.args else signal.SIGINT)
-        for process in started:
+        for command, process in started:
+            process.send_signal(signal.SIGTERM if "worker" in command else signal.SIGINT)
+        for _, process in started:
             _, stderr = process.communicate(timeout=30)
             assert process.returncode == 0, stderr.decode()[-2000:]
 

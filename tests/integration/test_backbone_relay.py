@@ -13,26 +13,10 @@ from api.database import connection_params
 from backbone import relay
 from backbone.bus import MessageBus
 from backbone.outbox import LoggedEvent
-from loyalty.commands import CreateProgram, EnrollMember
 from loyalty.points.commands import AwardManual
-from loyalty.programs import ProgramRef, ref
+from loyalty.programs import ProgramRef
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def acme(db: None, bus: MessageBus) -> ProgramRef:
-    program = ref(
-        await bus.handle(
-            CreateProgram(
-                key="acme", name="Acme", currency="EUR", timezone="UTC", default_locale="en"
-            )
-        )
-    )
-    await bus.handle(
-        EnrollMember(program=program, external_id="ann", email="a@example.com", display_name="A")
-    )
-    return program
 
 
 class Recorder:

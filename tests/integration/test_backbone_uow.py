@@ -20,9 +20,9 @@ from domain.earning import Order
 from domain.events import DomainEvent, PointsEarned, PointsRedeemed
 from domain.points_config import PointsConfig
 from domain.validation import ErrorCode, InvalidInput
-from loyalty.commands import ConfigurePoints, CreateProgram, EnrollMember
+from loyalty.commands import ConfigurePoints
 from loyalty.points.commands import AwardManual, AwardOrder, RedeemPoints
-from loyalty.programs import ProgramRef, ref
+from loyalty.programs import ProgramRef
 from tests.conftest import START
 
 pytestmark = pytest.mark.integration
@@ -37,21 +37,6 @@ async def _events() -> list[dict[str, Any]]:
     return [{**row, "payload": json.loads(row["payload"])} for row in rows]
 
 
-@pytest.fixture
-async def acme(db: None, bus: MessageBus) -> ProgramRef:
-    program = ref(
-        await bus.handle(
-            CreateProgram(
-                key="acme", name="Acme", currency="EUR", timezone="UTC", default_locale="en"
-            )
-        )
-    )
-    await bus.handle(
-        EnrollMember(program=program, external_id="ann", email="a@example.com", display_name="A")
-    )
-    return program
-
-
 def _grant(program: ProgramRef, key: str, points: int = 100) -> AwardManual:
     return AwardManual(
         program=program,
@@ -60,6 +45,17 @@ def _grant(program: ProgramRef, key: str, points: int = 100) -> AwardManual:
         external_id="ann",
         points=points,
         reason="Welcome",
+    )
+
+
+def _redeem(program: ProgramRef, key: str, points: int) -> RedeemPoints:
+    return RedeemPoints(
+        program=program,
+        actor=STORE,
+        idempotency_key=key,
+        external_id="ann",
+        points=points,
+        reason="Spent",
     )
 
 
@@ -98,16 +94,7 @@ async def test_a_replayed_or_refused_write_records_nothing(
     replay = await bus.handle(_grant(acme, "k-1"))
     assert replay.replayed
     with pytest.raises(InvalidInput) as refused:
-        await bus.handle(
-            RedeemPoints(
-                program=acme,
-                actor=STORE,
-                idempotency_key="k-2",
-                external_id="ann",
-                points=1000,
-                reason="Too much",
-            )
-        )
+        await bus.handle(_redeem(acme, "k-2", 1000))
     assert refused.value.problems[0].code is ErrorCode.INSUFFICIENT_POINTS
     assert await _events() == before
 
@@ -122,16 +109,7 @@ async def test_a_settlement_inside_another_write_records_its_own_events(
     )
     clock.advance(timedelta(days=15))
     before = len(await _events())
-    await bus.handle(
-        RedeemPoints(
-            program=acme,
-            actor=STORE,
-            idempotency_key="k-2",
-            external_id="ann",
-            points=20,
-            reason="Coffee",
-        )
-    )
+    await bus.handle(_redeem(acme, "k-2", 20))
     new = (await _events())[before:]
     assert [(e["type"], e["payload"]["points"]) for e in new] == [
         ("points.activated", 50),
