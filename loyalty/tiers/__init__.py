@@ -1,0 +1,1 @@
+"""Tiers: qualification from monthly buckets, upgrades inside the write, evaluation by a job."""
