@@ -121,6 +121,21 @@ class PointsExpired(PointsPosted):
     type: ClassVar[str] = "points.expired"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsHeld(PointsPosted):
+    type: ClassVar[str] = "points.held"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsReleased(PointsPosted):
+    type: ClassVar[str] = "points.released"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsRefunded(PointsPosted):
+    type: ClassVar[str] = "points.refunded"
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -129,6 +144,9 @@ POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.ADJUST: PointsAdjusted,
     EntryKind.ACTIVATE: PointsActivated,
     EntryKind.EXPIRE: PointsExpired,
+    EntryKind.HOLD: PointsHeld,
+    EntryKind.RELEASE: PointsReleased,
+    EntryKind.REFUND: PointsRefunded,
 }
 
 _ALL: tuple[type[DomainEvent], ...] = (

@@ -8,7 +8,10 @@ whose due activations and expiries have been applied:
     balance == sum of all postings' deltas          (also enforced by the database)
     pending == sum(remaining of PENDING lots)
     max(available, 0) == sum(remaining of ACTIVE lots)
-    debt >= 0, pending >= 0, and 0 <= lot.remaining
+    debt >= 0, pending >= 0, held >= 0, and 0 <= lot.remaining
+
+Held points (a checkout hold) have left their lots and `available` but are still the member's:
+a release gives them back to the lots they came from, a capture spends them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ class EntryKind(StrEnum):
     REVERSE = "REVERSE"
     ADJUST = "ADJUST"
     ACTIVATE = "ACTIVATE"
+    HOLD = "HOLD"
+    RELEASE = "RELEASE"
+    REFUND = "REFUND"
 
 
 class LotStatus(StrEnum):
@@ -50,6 +56,7 @@ class Balance:
     pending: int = 0
     debt: int = 0
     lifetime: int = 0
+    held: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +102,9 @@ class Posting:
     pending: int = 0
     debt: int = 0
     lifetime: int = 0
+    held: int = 0
     takes: tuple[LotTake, ...] = ()
+    restores: tuple[LotTake, ...] = ()  # points a release gives back to the lots they came from
     write_offs: tuple[LotTake, ...] = ()  # expired points a return accounts for (lot.expired -= n)
     new_lot: NewLot | None = None
     activates_lot: int | None = None
@@ -115,8 +124,11 @@ def apply(balance: Balance, posting: Posting) -> Balance:
         pending=balance.pending + posting.pending,
         debt=balance.debt + posting.debt,
         lifetime=balance.lifetime + posting.lifetime,
+        held=balance.held + posting.held,
     )
-    deltas = (posting.available, posting.pending, posting.debt, posting.lifetime)
+    if after.held < 0:
+        raise ValueError("a posting may not release or capture more than is held")
+    deltas = (posting.available, posting.pending, posting.debt, posting.lifetime, posting.held)
     figures = (posting.points, *deltas, *(line.points for line in posting.lines), *astuple(after))
     if any(abs(figure) > MAX_POINTS for figure in figures):
         raise InvalidInput(
@@ -207,6 +219,58 @@ def redeem(balance: Balance, lots: Iterable[Lot], points: int, now: datetime) ->
             )
         )
     return Posting(EntryKind.REDEEM, -points, available=-points, takes=takes)
+
+
+def hold(balance: Balance, lots: Iterable[Lot], points: int, now: datetime, label: str) -> Posting:
+    """Reserve points for a checkout: taken from the soonest-expiring lots as a redemption would
+    be, kept aside in `held` until the hold is captured or released."""
+    spend = redeem(balance, lots, points, now)
+    return replace(
+        spend, kind=EntryKind.HOLD, held=points, lines=(ExplanationLine("HELD", label, -points),)
+    )
+
+
+def release(balance: Balance, points: int, takes: Iterable[LotTake], label: str) -> Posting:
+    """Give held points back: to the lots the hold took them from, in that order (their expiry
+    dates with them), after repaying any debt recorded meanwhile."""
+    require_positive(points)
+    owed, to_balance = _settle(balance, points)
+    backed = to_balance_lot(balance, to_balance)
+    restores, _ = take((_restorable(t) for t in takes), backed)
+    return Posting(
+        EntryKind.RELEASE,
+        points,
+        available=to_balance,
+        debt=-owed,
+        held=-points,
+        restores=restores,
+        lines=(ExplanationLine("RELEASED", label, points), *_debt_line(owed)),
+    )
+
+
+def capture(points: int, label: str) -> Posting:
+    """Held points are spent: they leave `held`, and with it the member's points."""
+    require_positive(points)
+    return Posting(
+        EntryKind.REDEEM,
+        -points,
+        held=-points,
+        lines=(ExplanationLine("REDEEMED", label, -points),),
+    )
+
+
+def refund(balance: Balance, points: int, *, label: str, expires_at: datetime | None) -> Posting:
+    """Points of a cancelled redemption come back as a new lot (they were earned before: the
+    lifetime total does not grow)."""
+    require_positive(points)
+    line = (ExplanationLine("REFUNDED", label, points),)
+    earned = earn(balance, points, lines=line, activates_at=None, expires_at=expires_at)
+    return replace(earned, kind=EntryKind.REFUND, lifetime=0)
+
+
+def _restorable(taken: LotTake) -> Lot:
+    """A lot as `take` reads it: what the hold took from it is what may be given back."""
+    return Lot(taken.lot_id, taken.points, LotStatus.ACTIVE, None, None)
 
 
 def expire(lot: Lot, now: datetime) -> Posting:

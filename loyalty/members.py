@@ -165,7 +165,7 @@ async def member_by_external_id(program_id: int, external_id: str) -> Member | N
 
 _MEMBER_WITH_BALANCE = f"""
 SELECT m.id, m.program_id, m.external_id, m.email, m.display_name, m.birthday, m.locale, m.status,
-       m.created_at, m.updated_at, b.available, b.pending, b.debt, b.lifetime_earned,
+       m.created_at, m.updated_at, b.available, b.pending, b.debt, b.lifetime_earned, b.held,
        {reads.DUE_LOTS} AS due
 FROM member m JOIN points_balance b ON b.member_id = m.id
 WHERE m.program_id = $1 AND m.external_id = $3

@@ -57,6 +57,7 @@ class Member(relay.Node):
             pending=balance.pending,
             debt=balance.debt,
             lifetime_earned=balance.lifetime,
+            held=balance.held,
             member_key=self.member_id,
             timezone=program.timezone,
         )

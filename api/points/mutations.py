@@ -186,6 +186,7 @@ def _payload(cls: type[P], result: PointsResult) -> P:
             pending=now.pending,
             debt=now.debt,
             lifetime_earned=now.lifetime,
+            held=now.held,
         )
     return cls(
         entry=view,

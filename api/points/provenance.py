@@ -57,6 +57,7 @@ class BalanceChanges:
     pending: int = strawberry.field(description="Signed change of points in the return window.")
     debt: int = strawberry.field(description="Signed change of points owed from returns.")
     lifetime_earned: int = strawberry.field(description="Signed change of lifetime points.")
+    held: int = strawberry.field(description="Signed change of points on hold.")
 
 
 def visible_actor(recorded: str, viewer: Role) -> LedgerActor:

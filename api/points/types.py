@@ -30,6 +30,9 @@ described_enum(
         "REVERSE": "Points taken back because an order was returned.",
         "ADJUST": "A manual correction by the program.",
         "ACTIVATE": "Pending points that became spendable when the return window ended.",
+        "HOLD": "Points reserved for a checkout: no longer spendable, still the member's.",
+        "RELEASE": "Held points given back, spendable again.",
+        "REFUND": "Points of a cancelled redemption, given back as new points.",
     },
 )
 
@@ -56,6 +59,10 @@ class PointsBalance:
     )
     lifetime_earned: int = strawberry.field(
         description="Everything ever earned, less what returns took back."
+    )
+    held: int = strawberry.field(
+        description="Reserved for a checkout in progress: not spendable, still the member's; "
+        "spent when the redemption is confirmed, spendable again if it is cancelled."
     )
 
 
@@ -124,6 +131,7 @@ class LedgerEntry(relay.Node):
                 pending=entry.pending_after,
                 debt=entry.debt_after,
                 lifetime_earned=entry.lifetime_after,
+                held=entry.held_after,
             ),
             occurred_at=entry.created_at,
             changes=BalanceChanges(
@@ -131,6 +139,7 @@ class LedgerEntry(relay.Node):
                 pending=entry.pending_delta,
                 debt=entry.debt_delta,
                 lifetime_earned=entry.lifetime_delta,
+                held=entry.held_delta,
             ),
             recorded_actor=entry.actor,
             recorded_key=entry.idempotency_key,

@@ -1,5 +1,7 @@
 """A member's points account inside one transaction: locked, settled, and written to.
 
+Checkout holds on an open account (hold, release, capture, refund) are in holds.py.
+
 Opening an account takes the member's lock (its member row, FOR NO KEY UPDATE: loyalty/locks.py),
 so every write for one member is serialised, no update is ever lost, and none commits after a
 suspension it raced. Postings computed by domain/ledger.py are written as entries (the database
@@ -27,7 +29,7 @@ from loyalty.points.models import PointsEntry
 SYSTEM_ACTOR = "system"
 
 _OPEN = """
-SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned
+SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned, b.held
 FROM member m JOIN points_balance b ON b.member_id = m.id
 WHERE m.program_id = $1 AND {match}
 FOR NO KEY UPDATE OF m, b{skip}
@@ -48,10 +50,12 @@ _LOT = (
 _INSERT_ENTRY = """
 INSERT INTO points_entry (
   program_id, member_id, kind, points,
-  available_delta, pending_delta, debt_delta, lifetime_delta,
-  available_after, pending_after, debt_after, lifetime_after,
+  available_delta, pending_delta, debt_delta, lifetime_delta, held_delta,
+  available_after, pending_after, debt_after, lifetime_after, held_after,
   reason_code, reason, source_ref, actor, idempotency_key, explanation, created_at
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+) VALUES (
+  $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
+)
 RETURNING id
 """
 _INSERT_LOT = """
@@ -65,6 +69,10 @@ WHERE id = $1 AND remaining >= $2 RETURNING id
 _WRITE_OFF = (
     "UPDATE points_lot SET expired = expired - $2 WHERE id = $1 AND expired >= $2 RETURNING id"
 )
+_RESTORE = """
+UPDATE points_lot SET remaining = remaining + $2
+WHERE id = $1 AND remaining + expired + $2 <= points RETURNING id
+"""
 _ACTIVATE = (
     "UPDATE points_lot SET status = 'ACTIVE' WHERE id = $1 AND status = 'PENDING' RETURNING id"
 )
@@ -119,10 +127,12 @@ class Account:
             "pending_delta": posting.pending,
             "debt_delta": posting.debt,
             "lifetime_delta": posting.lifetime,
+            "held_delta": posting.held,
             "available_after": after.available,
             "pending_after": after.pending,
             "debt_after": after.debt,
             "lifetime_after": after.lifetime,
+            "held_after": after.held,
             "reason_code": reason_code,
             "reason": reason[:500],
             "source_ref": source_ref,
@@ -146,6 +156,12 @@ class Account:
             lot = self.lots[take.lot_id]
             expired = lot.expired + (take.points if take.expires else 0)
             self.lots[lot.id] = replace(lot, remaining=lot.remaining - take.points, expired=expired)
+        for restore in posting.restores:
+            await self.load_lot(restore.lot_id)  # as it was: the update below is counted here
+            if not await connection.execute_query_dict(_RESTORE, [restore.lot_id, restore.points]):
+                raise RuntimeError(f"lot {restore.lot_id} cannot take {restore.points} points back")
+            lot = self.lots[restore.lot_id]
+            self.lots[lot.id] = replace(lot, remaining=lot.remaining + restore.points)
         for write_off in posting.write_offs:
             if not await connection.execute_query_dict(
                 _WRITE_OFF, [write_off.lot_id, write_off.points]
@@ -274,7 +290,9 @@ async def open_account(
         program_id=program_id,
         member_id=row["id"],
         status=MemberStatus(row["status"]),
-        balance=Balance(row["available"], row["pending"], row["debt"], row["lifetime_earned"]),
+        balance=Balance(
+            row["available"], row["pending"], row["debt"], row["lifetime_earned"], row["held"]
+        ),
         lots={lot["id"]: _lot(lot) for lot in lots},
         actor=actor,
         now=now,

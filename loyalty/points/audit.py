@@ -15,16 +15,18 @@ from tortoise import connections
 _CHECKS = {
     "balance differs from the sum of its entries": """
         SELECT b.member_id,
-               format('available=%s pending=%s debt=%s lifetime=%s', b.available, b.pending, b.debt, b.lifetime_earned) AS found,
-               format('available=%s pending=%s debt=%s lifetime=%s', s.available, s.pending, s.debt, s.lifetime) AS expected
+               format('available=%s pending=%s debt=%s lifetime=%s held=%s', b.available, b.pending, b.debt, b.lifetime_earned, b.held) AS found,
+               format('available=%s pending=%s debt=%s lifetime=%s held=%s', s.available, s.pending, s.debt, s.lifetime, s.held) AS expected
         FROM points_balance b
         LEFT JOIN LATERAL (
           SELECT COALESCE(SUM(available_delta), 0) AS available, COALESCE(SUM(pending_delta), 0) AS pending,
-                 COALESCE(SUM(debt_delta), 0) AS debt, COALESCE(SUM(lifetime_delta), 0) AS lifetime
+                 COALESCE(SUM(debt_delta), 0) AS debt, COALESCE(SUM(lifetime_delta), 0) AS lifetime,
+                 COALESCE(SUM(held_delta), 0) AS held
           FROM points_entry e WHERE e.member_id = b.member_id
         ) s ON true
         WHERE b.program_id = $1
-          AND (b.available, b.pending, b.debt, b.lifetime_earned) IS DISTINCT FROM (s.available, s.pending, s.debt, s.lifetime)
+          AND (b.available, b.pending, b.debt, b.lifetime_earned, b.held)
+              IS DISTINCT FROM (s.available, s.pending, s.debt, s.lifetime, s.held)
     """,
     "an entry's stated balance breaks the running sum": """
         SELECT member_id, format('entry %s: available_after=%s', id, available_after) AS found,

@@ -50,6 +50,7 @@ class PointsBalance(Model):
     pending = fields.BigIntField()
     debt = fields.BigIntField()
     lifetime_earned = fields.BigIntField()
+    held = fields.BigIntField(db_default=0)
     updated_at = fields.DatetimeField()
 
     class Meta:
@@ -74,6 +75,8 @@ class PointsEntry(Model):
     pending_after = fields.BigIntField()
     debt_after = fields.BigIntField()
     lifetime_after = fields.BigIntField()
+    held_delta = fields.BigIntField(db_default=0)
+    held_after = fields.BigIntField(db_default=0)
     reason_code = fields.CharField(max_length=32)
     reason = fields.CharField(max_length=500)
     source_ref = fields.CharField(max_length=200, null=True)

@@ -27,7 +27,7 @@ DUE_LOTS = """(
     AND ((l.status = 'PENDING' AND l.activates_at <= $2) OR (l.status = 'ACTIVE' AND l.expires_at <= $2))
 )"""
 _BALANCES = f"""
-SELECT b.member_id, b.available, b.pending, b.debt, b.lifetime_earned, {DUE_LOTS} AS due
+SELECT b.member_id, b.available, b.pending, b.debt, b.lifetime_earned, b.held, {DUE_LOTS} AS due
 FROM points_balance b WHERE b.member_id = ANY($1::bigint[])
 """  # noqa: S608 - DUE_LOTS is a constant fragment, not input
 _EXPIRING = """
@@ -53,7 +53,9 @@ async def balances(member_ids: Sequence[int], *, now: datetime) -> dict[int, Bal
 
 def settled_balance(row: dict[str, Any], now: datetime) -> Balance:
     """A balance row and its due lots (as selected with DUE_LOTS) settled at `now`."""
-    recorded = Balance(row["available"], row["pending"], row["debt"], row["lifetime_earned"])
+    recorded = Balance(
+        row["available"], row["pending"], row["debt"], row["lifetime_earned"], row["held"]
+    )
     due = json.loads(row["due"]) if row["due"] else []
     return settled(recorded, [_due_lot(lot) for lot in due], now)
 
