@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 RETRIES = 5  # then the job waits for its next tick
 DEQUEUE_TIMEOUT = timedelta(seconds=5)
+SHUTDOWN_SECONDS = 10  # for running jobs to finish once asked to stop
+MAX_PAUSE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,24 +54,44 @@ Connect = Callable[[], Awaitable[Any]]  # opens an asyncpg connection of the wor
 
 
 async def run_worker(bus: MessageBus, connect: Connect, stop: asyncio.Event) -> None:
-    """Run the bus's jobs and its event relay until `stop` is set."""
+    """Run the bus's jobs and its event relay until `stop` is set. Each part is restarted, with
+    a growing pause, when it fails (a database restart drops the queue's connection): a worker
+    outlives an outage instead of going quietly idle."""
+    await asyncio.gather(
+        supervised("jobs", lambda: _run_queue(bus, connect, stop), stop),
+        supervised("relay", lambda: relay.run(bus.registry.consumers, stop), stop),
+    )
+
+
+async def supervised(name: str, part: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Run `part` until `stop`; after a failure, again after 1 s, 2 s, ... at most a minute."""
+    pause = 1.0
+    while not stop.is_set():
+        try:
+            await part()
+        except Exception:
+            log.exception("worker part %s failed; restarting in %.0f s", name, pause)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        pause = min(2 * pause, MAX_PAUSE_SECONDS)
+
+
+async def _run_queue(bus: MessageBus, connect: Connect, stop: asyncio.Event) -> None:
     connection = await connect()
     try:
         queue = PgQueuer(AsyncpgDriver(connection))
         for job in bus.registry.jobs:
             _register(queue, job, bus)
-        tasks = [
-            asyncio.create_task(queue.run(dequeue_timeout=DEQUEUE_TIMEOUT), name="pgqueuer"),
-            asyncio.create_task(relay.run(bus.registry.consumers, stop), name="relay"),
-        ]
-        await stop.wait()
-        queue.shutdown.set()
-        done, pending = await asyncio.wait(tasks, timeout=10)
-        for task in pending:
-            task.cancel()
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("worker part %s failed", task.get_name(), exc_info=task.exception())
+        running = asyncio.create_task(queue.run(dequeue_timeout=DEQUEUE_TIMEOUT))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done():
+            queue.shutdown.set()
+            await asyncio.wait_for(running, SHUTDOWN_SECONDS)
+        else:
+            stopping.cancel()
+            running.result()  # the queue stopped by itself: raise what stopped it
+            raise RuntimeError("the job queue stopped")
     finally:
         with contextlib.suppress(Exception):
             await connection.close()
