@@ -134,6 +134,7 @@ def _with_database(settings: Settings, work: Callable[[str], Awaitable[int]]) ->
 async def _audit(program_key: str) -> int:
     from loyalty.points.audit import audit_program
     from loyalty.programs import find_program
+    from loyalty.rewards.audit import audit_rewards
 
     program = await find_program(program_key)
     if program is None:
@@ -144,8 +145,13 @@ async def _audit(program_key: str) -> int:
         print(  # noqa: T201
             f"member {finding.member_id}: {finding.problem}: found {finding.found}, expected {finding.expected}"
         )
-    print(f"audit of {program_key}: {len(findings)} finding(s)")  # noqa: T201
-    return 1 if findings else 0
+    rewards = await audit_rewards(program.id)
+    for reward_finding in rewards:
+        print(  # noqa: T201
+            f"{reward_finding.subject}: {reward_finding.problem}: found {reward_finding.found}, expected {reward_finding.expected}"
+        )
+    print(f"audit of {program_key}: {len(findings) + len(rewards)} finding(s)")  # noqa: T201
+    return 1 if findings or rewards else 0
 
 
 async def _work(settings: Settings, database_url: str) -> int:

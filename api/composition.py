@@ -9,11 +9,17 @@ from backbone.retention import Retention
 from backbone.retention import registry as retention_registry
 from domain.clock import Clock
 from loyalty.handlers import registry as loyalty_registry
+from loyalty.rewards.handlers import registry as rewards_registry
 
 
 def build_bus(
     clock: Clock, retention: Retention | None = None, *, extra: Iterable[Registry] = ()
 ) -> MessageBus:
     """The bus for one process. `extra`: more parts (a test's consumer or reaction)."""
-    parts = [retention_registry(retention or Retention()), loyalty_registry(), *extra]
+    parts = [
+        retention_registry(retention or Retention()),
+        loyalty_registry(),
+        rewards_registry(),
+        *extra,
+    ]
     return MessageBus(Registry.combined(parts), clock)

@@ -21,7 +21,12 @@ SILENT_SERVER_GRACE_SECONDS = 1.0
 
 # Every Tortoise app whose models map tables created by the Alembic revisions.
 MODEL_MODULES = {
-    "loyalty": ["loyalty.models", "loyalty.points.models", "loyalty.tiers.models"],
+    "loyalty": [
+        "loyalty.models",
+        "loyalty.points.models",
+        "loyalty.tiers.models",
+        "loyalty.rewards.models",
+    ],
     "backbone": ["backbone.models"],
 }
 

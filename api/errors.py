@@ -53,6 +53,18 @@ described_enum(
         "CLAWBACK_DENIED": "The member already spent these points and the program denies going below zero.",
         "IDEMPOTENCY_KEY_REUSED": "This idempotency key was used with a different input.",
         "DUPLICATE_RULE": "Two rules of the points configuration name the same event, SKU or category.",
+        "INVALID_REWARD": "A field of the reward breaks a catalog rule; the message says which.",
+        "INVALID_REWARDS_CONFIG": "The rewards settings are out of range.",
+        "INVALID_CODE": "A discount code to import is malformed or listed twice.",
+        "REWARD_NOT_FOUND": "No such reward in the caller's program.",
+        "REDEMPTION_NOT_FOUND": "No such redemption in the caller's program.",
+        "OUT_OF_STOCK": "The reward has no units (or pool codes) left; no points were taken.",
+        "LIMIT_REACHED": "The member already redeemed this reward as often as its period allows.",
+        "TIER_REQUIRED": "The reward is for members of other tiers.",
+        "NOT_AVAILABLE": "The reward is inactive or outside its availability window.",
+        "HOLD_EXPIRED": "The checkout hold ran out; its points and stock are (being) returned.",
+        "NOT_REFUNDABLE": "The reward's policy allows no refund, or its code was already used.",
+        "INVALID_REDEMPTION_STATE": "The redemption is not in a state that allows this (e.g. confirming a cancelled one).",
     },
 )
 

@@ -19,6 +19,8 @@ from api.permissions import IsAnyRole
 from api.points.types import visible_entry
 from api.programs.types import own_program
 from api.relay import parse_key
+from api.rewards.catalog_types import visible_reward
+from api.rewards.types import visible_redemption
 
 Resolver = Callable[[strawberry.Info[Context, Any], int], Awaitable[Any]]
 NODE_RESOLVERS: dict[str, Resolver] = {
@@ -26,6 +28,8 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "LedgerEntry": visible_entry,
     "Member": visible_member,
     "Program": own_program,
+    "Redemption": visible_redemption,
+    "Reward": visible_reward,
 }
 
 

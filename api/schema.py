@@ -27,6 +27,8 @@ from api.points.configuration import PointsConfigurationMutations
 from api.points.mutations import PointsMutations
 from api.programs.mutations import ProgramMutations
 from api.programs.queries import ProgramQueries
+from api.rewards.mutations import RewardMutations
+from api.rewards.queries import RewardQueries
 from api.scalars import SCALAR_OVERRIDES
 
 MAX_DEPTH = 12
@@ -42,10 +44,19 @@ MAX_SCHEMAS = 1
 MAX_TYPES = 10
 
 
-Query: Any = merge_types("Query", (NodeQueries, ProgramQueries, MemberQueries, EventQueries))
+Query: Any = merge_types(
+    "Query", (NodeQueries, ProgramQueries, MemberQueries, EventQueries, RewardQueries)
+)
 Query.__strawberry_definition__.description = "Entry points for reading."
 Mutation: Any = merge_types(
-    "Mutation", (ProgramMutations, PointsConfigurationMutations, MemberMutations, PointsMutations)
+    "Mutation",
+    (
+        ProgramMutations,
+        PointsConfigurationMutations,
+        MemberMutations,
+        PointsMutations,
+        RewardMutations,
+    ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."
 

@@ -136,6 +136,78 @@ class PointsRefunded(PointsPosted):
     type: ClassVar[str] = "points.refunded"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewardCreated(DomainEvent):
+    type: ClassVar[str] = "reward.created"
+    reward_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewardUpdated(DomainEvent):
+    """The names of the catalog fields that changed, never their values."""
+
+    type: ClassVar[str] = "reward.updated"
+    reward_id: int
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewardCodesImported(DomainEvent):
+    type: ClassVar[str] = "reward.codes_imported"
+    reward_id: int
+    imported: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewardsConfigured(DomainEvent):
+    type: ClassVar[str] = "program.rewards_configured"
+    hold_minutes: int
+    within_reach_percent: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedemptionEvent(DomainEvent):
+    """A member's redemption of a reward and the points it concerns."""
+
+    member_id: int
+    redemption_id: int
+    reward_id: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewardRedeemed(RedemptionEvent):
+    type: ClassVar[str] = "reward.redeemed"
+    # Points and stock only reserved, until confirmed, cancelled or the hold expires.
+    held: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedemptionConfirmed(RedemptionEvent):
+    type: ClassVar[str] = "reward.redemption_confirmed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedemptionCancelled(RedemptionEvent):
+    type: ClassVar[str] = "reward.redemption_cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldExpired(RedemptionEvent):
+    type: ClassVar[str] = "reward.hold_expired"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TierChanged(DomainEvent):
+    """A member's tier moved (keys only): an upgrade, a downgrade, an assignment or its end."""
+
+    type: ClassVar[str] = "tier.changed"
+    member_id: int
+    from_tier: str
+    to_tier: str
+    reason: str
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -158,6 +230,14 @@ _ALL: tuple[type[DomainEvent], ...] = (
     MemberSuspended,
     MemberReactivated,
     *POSTED_BY_KIND.values(),
+    RewardCreated,
+    RewardUpdated,
+    RewardCodesImported,
+    RewardsConfigured,
+    RewardRedeemed,
+    RedemptionConfirmed,
+    RedemptionCancelled,
+    HoldExpired,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

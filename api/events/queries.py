@@ -17,8 +17,8 @@ from backbone import outbox
 from domain.events import EVENT_TYPES
 
 CURSOR_KIND = "event"
-# A filter is a short list of what a client reacts to; there are not many more types than this.
-MAX_TYPES = 20
+# A filter is a short list of what a client reacts to; room for every type there is.
+MAX_TYPES = 50
 
 TYPES = (
     f"Only events of these types (at most {MAX_TYPES}, each a known type such as "

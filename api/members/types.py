@@ -14,6 +14,7 @@ from api.enums import described_enum
 from api.errors import UserError
 from api.points.types import LedgerEntry, LedgerEntryConnection, PointsSummary
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
+from api.rewards import reach
 from domain.members import MemberStatus
 from loyalty.models import Member as MemberModel
 from loyalty.points import reads
@@ -61,6 +62,16 @@ class Member(relay.Node):
             member_key=self.member_id,
             timezone=program.timezone,
         )
+
+    @strawberry.field(description=reach.DESCRIPTION)
+    async def rewards_within_reach(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[
+            int, strawberry.argument(description=reach.FIRST)
+        ] = reach.DEFAULT_SUGGESTIONS,
+    ) -> list[reach.RewardSuggestion]:
+        return await reach.within_reach(info, self.member_id, first)
 
     @strawberry.field(
         description="The member's ledger, newest first, each entry with its explanation."

@@ -98,7 +98,42 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
         },
     ),
     ("adjustPoints", Role.ADMIN, {**KEY, "points": 1, "reason": "Fix"}),
+    (
+        "createReward",
+        Role.ADMIN,
+        {
+            "name": "Mug",
+            "kind": "DISCOUNT_CODE",
+            "pointsCost": 10,
+            "description": "A mug",
+            "imageUrl": "https://cdn.example/mug.png",
+            "discount": {"type": "FIXED_AMOUNT", "value": "5.00"},
+            "tierPrices": [{"tier": "gold", "points": 5}],
+            "tierGate": ["gold"],
+        },
+    ),
+    (
+        "updateReward",
+        Role.ADMIN,
+        {
+            "id": "",
+            "name": "Mug",
+            "description": "A mug",
+            "imageUrl": "https://cdn.example/mug.png",
+            "tierPrices": [{"tier": "gold", "points": 5}],
+            "tierGate": ["gold"],
+        },
+    ),
+    ("importRewardCodes", Role.ADMIN, {"rewardId": "", "codes": ["CODE-1"]}),
+    ("redeemReward", Role.STOREFRONT, {"idempotencyKey": "k-1", "rewardId": "", **KEY}),
+    ("redeemReward", Role.STOREFRONT, {"idempotencyKey": "k-1", "rewardId": "", "memberId": ""}),
+    ("confirmRedemption", Role.STOREFRONT, {"redemptionId": ""}),
+    ("cancelRedemption", Role.STOREFRONT, {"redemptionId": ""}),
+    ("markRedemptionCodeUsed", Role.STOREFRONT, {"redemptionId": ""}),
 ]
+# Filled in with a real reward and member: an unknown id would be refused before other fields.
+NEW_REWARD = """mutation { createReward(input: {name: "Pool", kind: DISCOUNT_CODE, pointsCost: 1,
+  discount: {type: FREE_SHIPPING}, codeSource: POOL}) { reward { id } } }"""
 
 
 def leaf_fields(input_type: GraphQLInputObjectType, at: Path = ()) -> Iterator[tuple[Path, str]]:
@@ -152,7 +187,10 @@ def cases(mutation: str, valid: dict[str, Any]) -> Iterator[tuple[Path, str, Any
         if kind == DECIMAL:
             yield from ((path, bad, bad) for bad in BAD_DECIMALS)
             continue
-        usable = holder.get(path[-1]) or "x"
+        # A list of strings holds its item at an index (tierGate.0), an object by name.
+        usable = (
+            holder[int(path[-1])] if isinstance(holder, list) else holder.get(path[-1])
+        ) or "x"
         for label, bad in BAD_TEXT.items():
             yield path, label, f"{usable}{bad}"
         yield path, "overlong", OVERLONG
@@ -167,7 +205,7 @@ def test_every_string_and_decimal_field_of_every_mutation_is_covered() -> None:
 def with_value(valid: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
     changed = copy.deepcopy(valid)
     holder = container(changed, path)
-    holder[path[-1]] = value
+    holder[int(path[-1]) if isinstance(holder, list) else path[-1]] = value
     return changed
 
 
@@ -215,6 +253,12 @@ async def test_bad_strings_and_decimals_are_refused_at_their_field_and_change_no
             '{ memberByExternalId(externalId: "ann") { id } }', bearer=token(Role.ADMIN)
         )
         valid = {**valid, "id": data["memberByExternalId"]["id"]}
+    if mutation in ("updateReward", "importRewardCodes", "redeemReward"):
+        admin = token(Role.ADMIN)
+        reward = (await gql.ok(NEW_REWARD, bearer=admin))["createReward"]["reward"]["id"]
+        data = await gql.ok('{ memberByExternalId(externalId: "ann") { id } }', bearer=admin)
+        ids = {"id": reward, "rewardId": reward, "memberId": data["memberByExternalId"]["id"]}
+        valid = {k: ids[k] if v == "" and k in ids else v for k, v in valid.items()}
     query = (
         f"mutation($input: {input_types()[mutation].name}!) {{ {mutation}(input: $input) "
         "{ userErrors { field code } } }"

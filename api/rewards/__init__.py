@@ -1,0 +1,1 @@
+"""GraphQL of the rewards area: catalog, redemptions, holds."""

@@ -1,0 +1,1 @@
+"""Rewards: the catalog, redemptions, checkout holds and discount codes."""
