@@ -174,7 +174,8 @@ async def test_an_award_for_an_order_adds_one_statement_for_its_events(
     assert outbox[0].startswith("INSERT INTO event_outbox")
     assert [s.split(" (")[0].split(" WHERE")[0] for s in log.statements] == [
         "INSERT INTO idempotency_key",
-        "SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned FROM member m"
+        "SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned, b.held"
+        " FROM member m"
         " JOIN points_balance b ON b.member_id = m.id",
         "SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot",
         "SELECT config_version FROM program",
