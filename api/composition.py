@@ -10,6 +10,7 @@ from backbone.retention import registry as retention_registry
 from domain.clock import Clock
 from loyalty.handlers import registry as loyalty_registry
 from loyalty.rewards.handlers import registry as rewards_registry
+from loyalty.tiers.handlers import registry as tiers_registry
 
 
 def build_bus(
@@ -20,6 +21,7 @@ def build_bus(
         retention_registry(retention or Retention()),
         loyalty_registry(),
         rewards_registry(),
+        tiers_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

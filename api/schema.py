@@ -30,6 +30,8 @@ from api.programs.queries import ProgramQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
 from api.scalars import SCALAR_OVERRIDES
+from api.tiers.mutations import TierMutations
+from api.tiers.queries import TierQueries
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -45,7 +47,8 @@ MAX_TYPES = 10
 
 
 Query: Any = merge_types(
-    "Query", (NodeQueries, ProgramQueries, MemberQueries, EventQueries, RewardQueries)
+    "Query",
+    (NodeQueries, ProgramQueries, MemberQueries, EventQueries, TierQueries, RewardQueries),
 )
 Query.__strawberry_definition__.description = "Entry points for reading."
 Mutation: Any = merge_types(
@@ -55,6 +58,7 @@ Mutation: Any = merge_types(
         PointsConfigurationMutations,
         MemberMutations,
         PointsMutations,
+        TierMutations,
         RewardMutations,
     ),
 )

@@ -230,6 +230,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     MemberSuspended,
     MemberReactivated,
     *POSTED_BY_KIND.values(),
+    TierChanged,
     RewardCreated,
     RewardUpdated,
     RewardCodesImported,

@@ -15,6 +15,7 @@ from api.errors import UserError
 from api.points.types import LedgerEntry, LedgerEntryConnection, PointsSummary
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
 from api.rewards import reach
+from api.tiers.types import MemberTier, member_tier
 from domain.members import MemberStatus
 from loyalty.models import Member as MemberModel
 from loyalty.points import reads
@@ -62,6 +63,12 @@ class Member(relay.Node):
             member_key=self.member_id,
             timezone=program.timezone,
         )
+
+    @strawberry.field(
+        description="The member's tier, progress toward the next, any pending downgrade and the history; null when the program has no tiers."
+    )
+    async def tier(self, info: strawberry.Info[Context, Any]) -> MemberTier | None:
+        return await member_tier(info, self.member_id)
 
     @strawberry.field(description=reach.DESCRIPTION)
     async def rewards_within_reach(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from backbone.uow import UnitOfWork
 from domain.earning import (
@@ -21,6 +22,7 @@ from loyalty.points.commands import AwardEvent, AwardManual, AwardOrder
 from loyalty.points.results import PointsResult
 from loyalty.points.writes import by_external_id, write_points
 from loyalty.programs import ProgramRef
+from loyalty.tiers.published import tier_of
 
 MAX_GRANT = 10_000_000
 REASON_MAX = 500
@@ -52,7 +54,11 @@ async def award_order(command: AwardOrder, uow: UnitOfWork) -> PointsResult:
 
     async def work(account: Account, program: ProgramRef) -> list[int]:
         account.require_active()
-        computation = await _within_cap(account, order_points(order, program.points), program)
+        # The member's tier before this order: an upgrade the order causes applies from the next.
+        tier = await tier_of(account.connection, account.program_id, account.member_id)
+        multiplier = tier.multiplier if tier is not None else Decimal(1)
+        priced = order_points(order, program.points, tier_multiplier=multiplier)
+        computation = await _within_cap(account, priced, program)
         posted = await account.post(
             _earning(account, computation, program, returnable=True),
             reason_code="ORDER",

@@ -37,6 +37,7 @@ class TierPolicy(Model):
     )
     program_id: int
     policy: Any = fields.JSONField()
+    reevaluate_reason = fields.CharField(max_length=500, null=True)
     updated_at = fields.DatetimeField()
 
     class Meta:
@@ -78,7 +79,8 @@ class MemberTier(Model):
     downgrade_on = fields.DateField(null=True)
     # The first month that counts toward keeping the tier while a downgrade is pending.
     retain_since = fields.DateField(null=True)
-    evaluated_on = fields.DateField(null=True)
+    # The next evaluation moment; null after a policy change, until the job computes it.
+    evaluate_on = fields.DateField(null=True)
 
     class Meta:
         table = "member_tier"

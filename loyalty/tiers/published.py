@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain.tiers import plain
+
 
 @dataclass(frozen=True, slots=True)
 class CurrentTier:
@@ -27,8 +29,9 @@ async def tier_of(
     connection: BaseDBAsyncClient, program_id: int, member_id: int
 ) -> CurrentTier | None:
     """The member's tier as `connection` sees it (inside a write: as of that write, including an
-    upgrade it made), or None when the program has no tiers. One indexed statement."""
+    upgrade it made), or None when the program has no tiers. One indexed statement. The
+    multiplier is as an admin writes it (1.5, not the column's 1.50)."""
     rows = await connection.execute_query_dict(_TIER_OF, [program_id, member_id])
     if not rows:
         return None
-    return CurrentTier(rows[0]["key"], Decimal(rows[0]["multiplier"]))
+    return CurrentTier(rows[0]["key"], plain(Decimal(rows[0]["multiplier"])))

@@ -47,6 +47,8 @@ def upgrade() -> None:
         _id(),
         sa.Column("program_id", sa.BigInteger, _fk("program"), nullable=False, unique=True),
         sa.Column("policy", sa.dialects.postgresql.JSONB, nullable=False),
+        # Why an admin asked for a re-evaluation, until the job has applied the tiers to all.
+        sa.Column("reevaluate_reason", sa.String(500), nullable=True),
         _at("updated_at"),
     )
     op.create_table(
@@ -73,7 +75,7 @@ def upgrade() -> None:
         sa.Column("assigned_until", sa.Date, nullable=True),
         sa.Column("downgrade_on", sa.Date, nullable=True),
         sa.Column("retain_since", sa.Date, nullable=True),
-        sa.Column("evaluated_on", sa.Date, nullable=True),
+        sa.Column("evaluate_on", sa.Date, nullable=True),
     )
     # The evaluation job walks a program's members by id.
     op.create_index(

@@ -99,6 +99,19 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ),
     ("adjustPoints", Role.ADMIN, {**KEY, "points": 1, "reason": "Fix"}),
     (
+        "configureTiers",
+        Role.ADMIN,
+        {
+            "tiers": [
+                {"key": "base", "name": "Base", "description": "All", "threshold": "0"},
+                {"key": "gold", "name": "Gold", "threshold": "10", "multiplier": "1.5"},
+            ],
+            "policy": {},
+        },
+    ),
+    ("reevaluateTiers", Role.ADMIN, {"reason": "New thresholds"}),
+    ("assignTier", Role.ADMIN, {"externalId": "ann", "tierKey": "gold", "reason": "VIP"}),
+    (
         "createReward",
         Role.ADMIN,
         {

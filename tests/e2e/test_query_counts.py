@@ -10,6 +10,7 @@ import pytest
 from api.auth import Role
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.tier_helpers import configure_tiers
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +19,9 @@ STATUS = "{ me { id displayName points { available pending debt lifetimeEarned e
 LEDGER = "{ me { ledger(first: 100) { edges { node { id kind points reason explanation { code points } balanceAfter { available } } } } } }"
 AUDIT = "{ me { ledger(first: 100) { edges { node { id returnId idempotencyKey actor { kind subject } changes { available pending debt lifetimeEarned } } } } } }"
 MEMBERS = "{ members(first: 100) { edges { node { id externalId points { available expiringSoon { points } } } } } }"
+TIER = "tier { current { key multiplier } next { key threshold } progress { qualifying toNext percent windowEndsOn } retainBy { metric amount } downgradeOn }"
+TIER_STATUS = f"{{ me {{ points {{ available pending expiringSoon {{ points }} }} {TIER} }} }}"
+MEMBER_TIERS = f"{{ members(first: 100) {{ edges {{ node {{ id {TIER} }} }} }} }}"
 GRANT = (
     """mutation($input: AwardPointsInput!) { awardPoints(input: $input) { userErrors { code } } }"""
 )
@@ -112,6 +116,28 @@ async def test_member_status_is_a_handful_of_queries(gql: GraphQLClient) -> None
     assert 2 <= await _queries(gql, STATUS, token(Role.MEMBER, subject="c-1")) <= 4
 
 
+async def test_member_status_with_tier_and_progress_is_a_handful_of_queries(
+    gql: GraphQLClient,
+) -> None:
+    await provision(gql)
+    await configure_tiers(gql)
+    await enroll(gql, "c-1")
+    await _grant(gql, "c-1", 0)
+    # program, member, balance, expiring lots, and one for the tier (tiers, standing, buckets)
+    assert 3 <= await _queries(gql, TIER_STATUS, token(Role.MEMBER, subject="c-1")) <= 5
+
+
+async def test_listing_members_with_tiers_does_not_query_per_member(gql: GraphQLClient) -> None:
+    await provision(gql)
+    await configure_tiers(gql)
+    for n in range(3):
+        await enroll(gql, f"c-{n}")
+    few = await _queries(gql, MEMBER_TIERS, ADMIN)
+    for n in range(3, 40):
+        await enroll(gql, f"c-{n}")
+    assert 2 <= await _queries(gql, MEMBER_TIERS, ADMIN) == few <= 5
+
+
 async def test_a_page_of_100_ledger_entries_costs_the_same_as_one(gql: GraphQLClient) -> None:
     one, many = await _ledger_costs(gql, LEDGER, _grant, entries=100)
     assert 2 <= many == one <= 3
@@ -148,11 +174,19 @@ AWARD_ORDER = """mutation($input: AwardPointsInput!) {
   awardPoints(input: $input) { entry { points } userErrors { code } } }"""
 
 
+# The member's tier multiplier (loyalty/tiers/published.py), and the tiers' in-transaction
+# reaction: one statement keeps the qualifying bucket and reads what an upgrade needs.
+TIER_OF = (
+    "SELECT t.key, t.multiplier FROM tier t LEFT JOIN member_tier mt"
+    " ON mt.member_id = $2 AND mt.program_id = t.program_id"
+)
+
+
 async def test_an_award_for_an_order_adds_one_statement_for_its_events(
     gql: GraphQLClient,
 ) -> None:
-    """The outbox costs an award exactly one INSERT, whatever events it records; the other 8
-    statements are the award as it was before the event log."""
+    """The outbox costs an award exactly one INSERT, whatever events it records; the tiers two
+    (TIER_OF and the reaction); the other 8 statements are the award as it was before."""
     await provision(gql)
     await enroll(gql, "ann")
     order = {"orderId": "o-1", "total": "10.00", "currency": "EUR", "lines": []}
@@ -179,9 +213,11 @@ async def test_an_award_for_an_order_adds_one_statement_for_its_events(
         " JOIN points_balance b ON b.member_id = m.id",
         "SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot",
         "SELECT config_version FROM program",
+        TIER_OF,
         "INSERT INTO points_entry",
         "INSERT INTO points_lot",
         "INSERT INTO points_order",
         "UPDATE idempotency_key SET result = $4",
+        "WITH added AS",
         "INSERT INTO event_outbox",
     ]

@@ -1,0 +1,1 @@
+"""The tiers area in GraphQL: configuration, member tier status, admin mutations."""
