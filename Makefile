@@ -61,6 +61,7 @@ clean:
 ## Performance against same-machine baselines (not part of `make test`); see bench/run.py.
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.tiers
 
 ## The scale run: 10k members, then 1M members with 10M ledger entries, p99 compared.
 bench-scale: install

@@ -21,6 +21,7 @@ from api.programs.types import own_program
 from api.relay import parse_key
 from api.rewards.catalog_types import visible_reward
 from api.rewards.types import visible_redemption
+from api.tiers.queries import visible_tier_change
 
 Resolver = Callable[[strawberry.Info[Context, Any], int], Awaitable[Any]]
 NODE_RESOLVERS: dict[str, Resolver] = {
@@ -30,6 +31,7 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "Program": own_program,
     "Redemption": visible_redemption,
     "Reward": visible_reward,
+    "TierChange": visible_tier_change,
 }
 
 

@@ -1,29 +1,23 @@
-"""The ceiling for member status: a raw Starlette endpoint returning the same JSON as the API's
-`me { points }` answer, with no GraphQL, no auth and no database."""
+"""The ceiling for member status: a raw Starlette endpoint returning the API's own answer to the
+status document (bench/screen.py, saved in BENCH_STATUS_ANSWER), with no GraphQL, no auth and no
+database."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-STATUS = {
-    "data": {
-        "me": {
-            "points": {
-                "available": 1234,
-                "pending": 0,
-                "expiringSoon": [{"points": 120, "expiresOn": "2027-01-31"}],
-            }
-        }
-    }
-}
+ANSWER = Path(os.environ["BENCH_STATUS_ANSWER"]).read_bytes()
 
 
-async def status(request: Request) -> JSONResponse:
+async def status(request: Request) -> Response:
     await request.body()  # read the request like the GraphQL endpoint must
-    return JSONResponse(STATUS)
+    return Response(ANSWER, media_type="application/json")
 
 
 app = Starlette(routes=[Route("/graphql", status, methods=["POST"])])

@@ -1,9 +1,10 @@
 """`make bench`: the API under load next to its baselines, in one process tree, as ratios.
 
 Scenarios: (1) storefront awardPoints for orders, a fresh idempotency key per request, spread over
-all members; (2) member status `me { points { ... } }` with member tokens; (3) a 90/10 mix.
-Baselines: `pgbench -N` at the same client count, and a raw Starlette endpoint returning the same
-JSON as scenario 2 under the same uvicorn settings. After scenario 1 the ledger is audited: a
+all members; (2) the mobile app's status screen (bench/screen.py: points, tier and progress,
+rewards within reach) with member tokens, after the program is given tiers and rewards through
+the API; (3) a 90/10 mix. Baselines: `pgbench -N` at the same client count, and a raw Starlette
+endpoint returning the API's own answer to scenario 2 under the same uvicorn settings. After scenario 1 the ledger is audited: a
 fast wrong answer is a failure.
 """
 
@@ -25,6 +26,7 @@ from api.auth import Role, mint_token
 from api.embedded import services
 from api.migrations import upgrade
 from api.settings import AuthSettings
+from bench import screen
 from bench.load import Measurement, pgbench, wrk
 from bench.seed import PROGRAM_KEY, member_sample, seed
 from bench.servers import BIN, api_command, baseline_command, free_port, fresh_database, serving
@@ -103,6 +105,7 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
     lua_env = {
         "BENCH_TOKENS": str(tokens_file),
         "BENCH_MEMBERS": str(args.members),
+        "BENCH_STATUS_BODY": screen.STATUS_BODY,
         "BENCH_STOREFRONT_TOKEN": mint_token(
             AUTH,
             role=Role.STOREFRONT,
@@ -130,12 +133,28 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
         threads=2,
     )
     raw_port, api_port = free_port(), free_port()
-    with serving(baseline_command(raw_port, args.workers), {}, raw_port, "/graphql") as raw:
-        wrk("warmup", raw, "status.lua", seconds=args.warmup, **load)
-        results["raw_status"] = wrk(
-            "raw Starlette", raw, "status.lua", seconds=args.seconds, **load
-        )
+    answer_file = RESULTS / "status-answer.json"
     with serving(api_command(api_port, args.workers), server_env, api_port, "/readyz") as api:
+        screen.prepare(
+            api,
+            mint_token(
+                AUTH,
+                role=Role.ADMIN,
+                program_key=PROGRAM_KEY,
+                subject="bench-admin",
+                ttl_seconds=7200,
+            ),
+        )
+        answer_file.write_bytes(screen.answer(api, tokens_file.read_text().splitlines()[0]))
+        # The baseline returns the API's own answer; the API idles meanwhile.
+        raw_env = {"BENCH_STATUS_ANSWER": str(answer_file)}
+        with serving(
+            baseline_command(raw_port, args.workers), raw_env, raw_port, "/graphql"
+        ) as raw:
+            wrk("warmup", raw, "status.lua", seconds=args.warmup, **load)
+            results["raw_status"] = wrk(
+                "raw Starlette", raw, "status.lua", seconds=args.seconds, **load
+            )
         wrk("warmup", api, "mixed.lua", seconds=args.warmup, **load)
         results["award"] = wrk("awardPoints", api, "award.lua", seconds=args.seconds, **load)
         audit = subprocess.run(

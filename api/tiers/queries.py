@@ -7,8 +7,9 @@ from typing import Any
 import strawberry
 
 from api.context import Context
+from api.members.types import visible_member
 from api.permissions import IsAnyRole
-from api.tiers.types import TierConfiguration, configuration
+from api.tiers.types import TierChange, TierConfiguration, configuration
 from loyalty.tiers import reads
 
 
@@ -24,3 +25,12 @@ class TierQueries:
         program = await info.context.program()
         setup = await reads.setup(program.id) if program else None
         return configuration(setup.tiers, setup.policy) if setup else None
+
+
+async def visible_tier_change(info: strawberry.Info[Context, Any], key: int) -> TierChange | None:
+    """A tier change by key (`node(id:)`) if the caller may see its member: inside the caller's
+    program, a member only its own."""
+    change = await reads.change(key)
+    if change is None or await visible_member(info, change.member_id) is None:
+        return None
+    return TierChange.from_model(change)

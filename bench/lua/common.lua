@@ -55,7 +55,8 @@ function award_body()
     next_key(), member, next_key(), total, member % 50, total)
 end
 
-STATUS_QUERY = '{"query":"{ me { points { available pending expiringSoon { points expiresOn } } } }"}'
+-- The mobile app's status screen (bench/screen.py).
+STATUS_QUERY = os.getenv("BENCH_STATUS_BODY")
 
 function award_request()
   return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. storefront}, award_body())

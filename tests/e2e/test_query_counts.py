@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from api.auth import Role
+from bench.screen import REWARDS, STATUS_DOCUMENT, TIERS
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.tier_helpers import configure_tiers
@@ -221,3 +222,37 @@ async def test_an_award_for_an_order_adds_one_statement_for_its_events(
         "WITH added AS",
         "INSERT INTO event_outbox",
     ]
+
+
+async def test_the_mobile_status_screen_costs_the_same_for_one_reward_or_forty(
+    gql: GraphQLClient,
+) -> None:
+    """The document `make bench` measures (bench/screen.py): points, tier and progress, rewards
+    within reach."""
+    await provision(gql)
+    await enroll(gql, "c-1")
+    await _grant(gql, "c-1", 190)
+    tiers = await gql.ok(
+        "mutation($input: ConfigureTiersInput!) { configureTiers(input: $input) { userErrors { code } } }",
+        {"input": {"tiers": TIERS, "policy": {}}},
+        bearer=ADMIN,
+    )
+    assert tiers["configureTiers"]["userErrors"] == []
+
+    async def add_reward(n: int, points: int) -> None:
+        data = await gql.ok(
+            "mutation($input: CreateRewardInput!) { createReward(input: $input) { userErrors { code } } }",
+            {"input": {"name": f"R{n}", "kind": "EXPERIENCE", "pointsCost": points}},
+            bearer=ADMIN,
+        )
+        assert data["createReward"]["userErrors"] == []
+
+    member = token(Role.MEMBER, subject="c-1")
+    await add_reward(0, REWARDS[0][1])
+    one = await _queries(gql, STATUS_DOCUMENT, member)
+    for n in range(1, 40):
+        await add_reward(n, 210 + n)
+    screen = await gql.ok(STATUS_DOCUMENT, bearer=member)
+    assert screen["me"]["tier"]["current"]["key"] == "base"
+    assert len(screen["me"]["rewardsWithinReach"]) == 3
+    assert await _queries(gql, STATUS_DOCUMENT, member) == one <= 8

@@ -9,9 +9,18 @@ from typing import Any
 import pytest
 from tortoise import connections
 
+from api.auth import Role
 from domain.clock import FixedClock
+from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient
-from tests.e2e.points_helpers import award_event, award_manual, award_order, configure, lines
+from tests.e2e.points_helpers import (
+    award_event,
+    award_manual,
+    award_order,
+    configure,
+    lines,
+    member_token,
+)
 from tests.e2e.points_helpers import reverse as reverse_order
 from tests.e2e.test_events import events
 from tests.e2e.tier_helpers import configure_tiers, history, tier
@@ -120,3 +129,19 @@ async def test_a_rolling_window_drops_earnings_as_they_age_out(
     status = await tier(gql, ann)
     # Aged out of the window, but still silver: only the evaluation downgrades.
     assert progress(status) == ("silver", "gold", "0", "500", 0)
+
+
+async def test_a_tier_change_is_a_node_its_member_and_program_can_read(
+    gql: GraphQLClient, ann: str
+) -> None:
+    await configure_tiers(gql)
+    await award_order(gql, ann, "o-1", "100.00")
+    query = "{ me { tier { history(first: 1) { edges { node { id toTier } } } } } }"
+    data = await gql.ok(query, bearer=member_token(ann))
+    [edge] = data["me"]["tier"]["history"]["edges"]
+    node = "query($id: ID!) { node(id: $id) { ... on TierChange { toTier } } }"
+    variables = {"id": edge["node"]["id"]}
+    for bearer in (member_token(ann), token(Role.ADMIN)):
+        assert (await gql.ok(node, variables, bearer=bearer))["node"] == {"toTier": "silver"}
+    for bearer in (member_token("someone-else"), token(Role.ADMIN, "other")):
+        assert (await gql.ok(node, variables, bearer=bearer))["node"] is None

@@ -117,9 +117,9 @@ async def test_four_workers_settle_and_prune_once_per_item(
             while set(await _finished(connection)) < set(JOBS):
                 assert time.monotonic() < deadline, await _finished(connection)
                 await asyncio.sleep(0.2)
-        # A cron tick during the test may run a job again beside the one enqueued here: what
-        # must hold is once per item, below.
-        assert set(await _finished(connection)) == set(JOBS)
+        # A cron tick during the test may run a job again beside the one enqueued here (or
+        # another job, due every minute): what must hold is once per item, below.
+        assert set(JOBS) <= set(await _finished(connection))
         kinds = await connection.fetch("SELECT kind, count(*) FROM points_entry GROUP BY kind")
         assert {row["kind"]: row["count"] for row in kinds} == {
             "EARN": MEMBERS,
