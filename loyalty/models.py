@@ -63,6 +63,20 @@ class Member(Model):
         indexes = (("program", "id"),)
 
 
+def member_fk() -> fields.ForeignKeyRelation[Member]:
+    """A foreign key to the member a row belongs to (no reverse relation; never cascades)."""
+    return fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
+    )
+
+
+def program_fk() -> fields.ForeignKeyRelation[Program]:
+    """A foreign key to the program a row belongs to (no reverse relation; never cascades)."""
+    return fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Program", related_name=False, on_delete=fields.RESTRICT
+    )
+
+
 class IdempotencyKey(Model):
     """A client's key for one write, with a hash of its input and the result to replay."""
 

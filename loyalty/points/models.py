@@ -14,19 +14,7 @@ from tortoise.models import Model
 
 from domain.ledger import EntryKind, LotStatus
 from domain.validation import ACTOR_MAX
-from loyalty.models import TORTOISE_APP, Member, Program
-
-
-def _member() -> fields.ForeignKeyRelation[Member]:
-    return fields.ForeignKeyField(
-        f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
-    )
-
-
-def _program() -> fields.ForeignKeyRelation[Program]:
-    return fields.ForeignKeyField(
-        f"{TORTOISE_APP}.Program", related_name=False, on_delete=fields.RESTRICT
-    )
+from loyalty.models import TORTOISE_APP, Member, member_fk, program_fk
 
 
 def _partial(column: str, *, where: str) -> Index:
@@ -44,7 +32,7 @@ class PointsBalance(Model):
         f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
     )
     member_id: int
-    program = _program()
+    program = program_fk()
     program_id: int
     available = fields.BigIntField()
     pending = fields.BigIntField()
@@ -61,9 +49,9 @@ class PointsEntry(Model):
     """One immutable change of a member's points, with the balance it leaves behind."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
-    member = _member()
+    member = member_fk()
     member_id: int
     kind = fields.CharEnumField(EntryKind, max_length=16)
     points = fields.BigIntField()
@@ -94,9 +82,9 @@ class PointsLot(Model):
     """Points earned together, spent and expired together; `remaining` is what is left."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
-    member = _member()
+    member = member_fk()
     member_id: int
     entry: fields.ForeignKeyRelation[PointsEntry] = fields.ForeignKeyField(
         f"{TORTOISE_APP}.PointsEntry", related_name=False, on_delete=fields.RESTRICT
@@ -124,9 +112,9 @@ class PointsOrder(Model):
     """An order that earned points: one per order id, with what its returns took back."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
-    member = _member()
+    member = member_fk()
     member_id: int
     order_id = fields.CharField(max_length=128)
     total = fields.DecimalField(max_digits=20, decimal_places=4)
@@ -176,7 +164,7 @@ class PointsEventAward(Model):
     """A named event that earned points, once per member, event and reference."""
 
     id = fields.BigIntField(primary_key=True)
-    member = _member()
+    member = member_fk()
     member_id: int
     event = fields.CharField(max_length=64)
     reference = fields.CharField(max_length=128)

@@ -16,14 +16,8 @@ from tortoise.models import Model
 from domain.redemptions import RedemptionStatus
 from domain.rewards import CodeSource, DiscountType, LimitPeriod, RewardKind
 from domain.validation import ACTOR_MAX
-from loyalty.models import TORTOISE_APP, Member, Program
+from loyalty.models import TORTOISE_APP, Program, member_fk, program_fk
 from loyalty.points.models import PointsEntry
-
-
-def _program() -> fields.ForeignKeyRelation[Program]:
-    return fields.ForeignKeyField(
-        f"{TORTOISE_APP}.Program", related_name=False, on_delete=fields.RESTRICT
-    )
 
 
 def _entry() -> fields.ForeignKeyNullableRelation[PointsEntry]:
@@ -52,7 +46,7 @@ class Reward(Model):
     """One reward of a program's catalog. `stock_left` is null when the stock is unlimited."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
     name = fields.CharField(max_length=100)
     description = fields.CharField(max_length=2000)
@@ -84,11 +78,9 @@ class Redemption(Model):
     """A member's redemption of a reward, with the ledger entries it wrote."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
-    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
-        f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
-    )
+    member = member_fk()
     member_id: int
     reward: fields.ForeignKeyRelation[Reward] = fields.ForeignKeyField(
         f"{TORTOISE_APP}.Reward", related_name=False, on_delete=fields.RESTRICT
@@ -127,7 +119,7 @@ class RewardCode(Model):
     """A discount code: generated at redemption, or imported into a pool and assigned once."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
     reward: fields.ForeignKeyRelation[Reward] = fields.ForeignKeyField(
         f"{TORTOISE_APP}.Reward", related_name=False, on_delete=fields.RESTRICT

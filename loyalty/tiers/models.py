@@ -13,19 +13,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from domain.validation import ACTOR_MAX
-from loyalty.models import TORTOISE_APP, Member, Program
-
-
-def _program() -> fields.ForeignKeyRelation[Program]:
-    return fields.ForeignKeyField(
-        f"{TORTOISE_APP}.Program", related_name=False, on_delete=fields.RESTRICT
-    )
-
-
-def _member() -> fields.ForeignKeyRelation[Member]:
-    return fields.ForeignKeyField(
-        f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
-    )
+from loyalty.models import TORTOISE_APP, Member, Program, member_fk, program_fk
 
 
 class TierPolicy(Model):
@@ -48,7 +36,7 @@ class Tier(Model):
     """One tier of a program, ordered by `position` (ascending thresholds)."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
     key = fields.CharField(max_length=32)
     name = fields.CharField(max_length=100)
@@ -70,7 +58,7 @@ class MemberTier(Model):
         f"{TORTOISE_APP}.Member", related_name=False, on_delete=fields.RESTRICT
     )
     member_id: int
-    program = _program()
+    program = program_fk()
     program_id: int
     tier_key = fields.CharField(max_length=32)
     since = fields.DatetimeField()
@@ -91,9 +79,9 @@ class TierHistory(Model):
     """Every change of a member's tier: from, to, why, by whom, when."""
 
     id = fields.BigIntField(primary_key=True)
-    program = _program()
+    program = program_fk()
     program_id: int
-    member = _member()
+    member = member_fk()
     member_id: int
     from_key = fields.CharField(max_length=32, null=True)
     to_key = fields.CharField(max_length=32)
@@ -111,7 +99,7 @@ class TierBucket(Model):
     """A member's qualifying points and money of one month (the program's time zone)."""
 
     id = fields.BigIntField(primary_key=True)
-    member = _member()
+    member = member_fk()
     member_id: int
     month = fields.DateField()
     points = fields.BigIntField()
