@@ -91,6 +91,11 @@ async def setup(program_id: int) -> TierSetup | None:
     return await load_setup(connections.get("default"), program_id)
 
 
+async def change(change_id: int) -> TierHistory | None:
+    """One tier change by its id; whose it is, the caller checks."""
+    return await TierHistory.get_or_none(id=change_id)
+
+
 async def history_page(member_id: int, *, before_id: int | None, limit: int) -> list[TierHistory]:
     """The member's tier changes, newest first."""
     query = TierHistory.filter(member_id=member_id)
