@@ -110,7 +110,11 @@ def validate_reward(spec: RewardSpec, *, currency: str) -> RewardSpec:
             code,
         )
     if spec.image_url is not None and not is_image_url(spec.image_url):
-        problems.add("imageUrl", f"imageUrl must be an https URL of at most {IMAGE_URL_MAX} characters.", code)
+        problems.add(
+            "imageUrl",
+            f"imageUrl must be an https URL of at most {IMAGE_URL_MAX} characters.",
+            code,
+        )
     _check_discount(problems, spec, currency)
     if not 1 <= spec.points_cost <= MAX_POINTS:
         problems.add(
