@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from backbone.bus import MessageBus, Registry
 from backbone.retention import Retention
 from backbone.retention import registry as retention_registry
+from consent.handlers import registry as consent_registry
 from domain.clock import Clock
 from loyalty.handlers import registry as loyalty_registry
 from loyalty.rewards.handlers import registry as rewards_registry
@@ -22,6 +23,7 @@ def build_bus(
         loyalty_registry(),
         rewards_registry(),
         tiers_registry(),
+        consent_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

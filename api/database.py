@@ -28,6 +28,7 @@ MODEL_MODULES = {
         "loyalty.rewards.models",
     ],
     "backbone": ["backbone.models"],
+    "consent": ["consent.models"],
 }
 
 

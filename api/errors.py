@@ -68,6 +68,13 @@ described_enum(
         "HOLD_EXPIRED": "The checkout hold ran out; its points and stock are (being) returned.",
         "NOT_REFUNDABLE": "The reward's policy allows no refund, or its code was already used.",
         "INVALID_REDEMPTION_STATE": "The redemption is not in a state that allows this (e.g. confirming a cancelled one).",
+        "UNKNOWN_PURPOSE": "No consent purpose with this key in the caller's program.",
+        "INVALID_PURPOSE": "The purpose's key or description breaks a rule; the message says which.",
+        "PURPOSE_EXISTS": "The program already has a purpose with this key.",
+        "INVALID_CONSENT_CHANGE": "The consent changes are empty, too many, or name a purpose twice.",
+        "NOT_WITHDRAWABLE": "The purpose rests on the member's contract with the program: it cannot be withdrawn.",
+        "INVALID_CONSENT_SOURCE": "The token's role may not record consent from that source.",
+        "INVALID_PREFERENCES": "A preference is out of range or malformed; the message says which.",
     },
 )
 

@@ -16,6 +16,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.consent.mutations import ConsentMutations
+from api.consent.queries import ConsentQueries
 from api.document_cache import DocumentParser
 from api.error_policy import ErrorPolicy
 from api.events.queries import EventQueries
@@ -48,7 +50,15 @@ MAX_TYPES = 10
 
 Query: Any = merge_types(
     "Query",
-    (NodeQueries, ProgramQueries, MemberQueries, EventQueries, TierQueries, RewardQueries),
+    (
+        NodeQueries,
+        ProgramQueries,
+        MemberQueries,
+        EventQueries,
+        TierQueries,
+        RewardQueries,
+        ConsentQueries,
+    ),
 )
 Query.__strawberry_definition__.description = "Entry points for reading."
 Mutation: Any = merge_types(
@@ -60,6 +70,7 @@ Mutation: Any = merge_types(
         PointsMutations,
         TierMutations,
         RewardMutations,
+        ConsentMutations,
     ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."

@@ -208,6 +208,41 @@ class TierChanged(DomainEvent):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentChanged(DomainEvent):
+    """A member's say on a purpose (its key) under the purpose's policy version."""
+
+    member_id: int
+    purpose: str
+    policy_version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentGranted(ConsentChanged):
+    type: ClassVar[str] = "consent.granted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentWithdrawn(ConsentChanged):
+    type: ClassVar[str] = "consent.withdrawn"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PurposeCreated(DomainEvent):
+    type: ClassVar[str] = "consent.purpose_created"
+    purpose: str
+    policy_version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyPublished(DomainEvent):
+    """A new policy version for a purpose: earlier consents to it need re-consent."""
+
+    type: ClassVar[str] = "consent.policy_published"
+    purpose: str
+    policy_version: int
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -239,6 +274,10 @@ _ALL: tuple[type[DomainEvent], ...] = (
     RedemptionConfirmed,
     RedemptionCancelled,
     HoldExpired,
+    ConsentGranted,
+    ConsentWithdrawn,
+    PurposeCreated,
+    PolicyPublished,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.consent.fields import log_profile_reads
 from api.context import Context
 from api.members.types import Member, MemberConnection, visible_member
 from api.permissions import IsAdmin, IsMember, IsStorefrontOrAdmin
@@ -48,7 +49,10 @@ class MemberQueries:
         if program is None or not is_external_id(external_id):
             return None
         member = await members.member_by_external_id(program.id, external_id)
-        return Member.from_model(member) if member else None
+        if member is None:
+            return None
+        await log_profile_reads(info, [member.id])
+        return Member.from_model(member)
 
     @strawberry.field(
         description="All members of the program in enrollment order, `first` at most 100.",
@@ -68,6 +72,7 @@ class MemberQueries:
             if program
             else []
         )
+        await log_profile_reads(info, [row.id for row in rows[:limit]])
         return keyset_connection(
             MemberConnection, rows, limit, CURSOR_KIND, Member.from_model, after=after
         )

@@ -9,6 +9,13 @@ import strawberry
 from strawberry import relay
 
 from api.auth import Role
+from api.consent import fields as consent_fields
+from api.consent.types import (
+    Consent,
+    ConsentHistoryConnection,
+    DataUseConnection,
+    MemberPreferences,
+)
 from api.context import Context
 from api.enums import described_enum
 from api.errors import UserError
@@ -95,6 +102,47 @@ class Member(relay.Node):
             LedgerEntryConnection, rows, limit, LEDGER_CURSOR, LedgerEntry.from_model, after=after
         )
 
+    @strawberry.field(
+        description="The member's consent to each of the program's purposes as it stands now. "
+        "The member itself and the program's staff only."
+    )
+    async def consents(self, info: strawberry.Info[Context, Any]) -> list[Consent]:
+        return await consent_fields.consents(info, self.member_id)
+
+    @strawberry.field(
+        description="Every grant and withdrawal the member made, newest first. The member "
+        "itself and the program's staff only."
+    )
+    async def consent_history(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> ConsentHistoryConnection:
+        return await consent_fields.consent_history(info, self.member_id, first, after)
+
+    @strawberry.field(
+        description="The member's preference center. The member itself and the program's staff only."
+    )
+    async def preferences(self, info: strawberry.Info[Context, Any]) -> MemberPreferences:
+        return await consent_fields.preferences(info, self.member_id)
+
+    @strawberry.field(
+        description="Every use of the member's personal data, newest first, in plain words: "
+        "purpose, kinds of data, by whom, why, when. The member itself and the program's "
+        "staff only."
+    )
+    async def data_usage(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        purpose: Annotated[
+            str | None, strawberry.argument(description="Only uses for this purpose (its key).")
+        ] = None,
+    ) -> DataUseConnection:
+        return await consent_fields.data_usage(info, self.member_id, first, after, purpose)
+
     @classmethod
     def from_model(cls, member: MemberModel) -> Member:
         return cls(
@@ -121,7 +169,10 @@ async def visible_member(info: strawberry.Info[Context, Any], key: int) -> Membe
         me = await context.me()
         return Member.from_model(me) if me is not None and me.id == key else None
     found = await context.member_loader.load(key)
-    return Member.from_model(found) if found is not None else None
+    if found is None:
+        return None
+    await consent_fields.log_profile_reads(info, [found.id])
+    return Member.from_model(found)
 
 
 @strawberry.type(description="A page of members.")

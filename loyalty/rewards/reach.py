@@ -6,17 +6,35 @@ from datetime import datetime
 
 from tortoise import connections
 
+from consent.published import use_if_allowed
+from domain.consent import PERSONALIZATION, DataCategory
 from domain.redemptions import DEFAULT_WITHIN_REACH_PERCENT, Suggestion, within_reach
 from loyalty.programs import ProgramRef
 from loyalty.rewards.models import Reward
 from loyalty.rewards.reads import within_reach_candidates
 from loyalty.tiers.published import tier_of
 
+# Who uses the member's data for suggestions, in the data-usage log (domain.consent.SYSTEM_PARTS).
+SUGGESTIONS_ACTOR = "system:rewards.within_reach"
+
 
 async def rewards_within_reach(
     program: ProgramRef, member_id: int, available: int, *, now: datetime, limit: int
 ) -> list[tuple[Suggestion, Reward]]:
-    """Nearest first, each with its explanation: two statements (the tier, the candidates)."""
+    """Nearest first, each with its explanation: two statements (the tier, the candidates),
+    after a third that asks consent (personalization) and logs the use once a day. Without
+    personalization there are no suggestions: the screen shows none, and nothing is read."""
+    if not await use_if_allowed(
+        connections.get("default"),
+        program_id=program.id,
+        member_id=member_id,
+        purpose=PERSONALIZATION,
+        categories=(DataCategory.LOYALTY_ACTIVITY,),
+        actor=SUGGESTIONS_ACTOR,
+        reason="rewards within reach of your points balance and tier",
+        at=now,
+    ):
+        return []
     rewards, candidates, percent = await within_reach_candidates(
         program.id,
         member_id,

@@ -47,6 +47,7 @@ BAD_DECIMALS = [
 KEY = {"idempotencyKey": "k-1", "externalId": "ann"}
 ORDER_LINE = {"sku": "A", "quantity": 1, "unitPrice": "10.00", "category": "shoes"}
 ORDER = {"orderId": "o-2", "total": "10.00", "currency": "EUR", "lines": [ORDER_LINE]}
+CONSENT = {"purpose": "marketing_email", "granted": True}
 # Valid inputs, by mutation; one per branch of a @oneOf input.
 VALID: list[tuple[str, Role, dict[str, Any]]] = [
     (
@@ -143,6 +144,26 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ("confirmRedemption", Role.STOREFRONT, {"redemptionId": ""}),
     ("cancelRedemption", Role.STOREFRONT, {"redemptionId": ""}),
     ("markRedemptionCodeUsed", Role.STOREFRONT, {"redemptionId": ""}),
+    ("updateConsents", Role.STOREFRONT, {"externalId": "ann", "changes": [CONSENT]}),
+    ("updateConsents", Role.STOREFRONT, {"memberId": "", "changes": [CONSENT]}),
+    (
+        "updatePreferences",
+        Role.STOREFRONT,
+        {
+            "externalId": "ann",
+            "topics": ["offers"],
+            "quietHours": {"start": "22:00", "end": "07:00"},
+            "timezone": "Europe/Paris",
+            "locale": "en",
+        },
+    ),
+    ("updatePreferences", Role.STOREFRONT, {"memberId": "", "email": False}),
+    (
+        "createPurpose",
+        Role.ADMIN,
+        {"key": "surveys", "description": "Surveys.", "legalBasis": "CONSENT"},
+    ),
+    ("publishPolicyVersion", Role.ADMIN, {"purpose": "marketing_email", "description": "New."}),
 ]
 # Filled in with a real reward and member: an unknown id would be refused before other fields.
 NEW_REWARD = """mutation { createReward(input: {name: "Pool", kind: DISCOUNT_CODE, pointsCost: 1,
@@ -266,7 +287,13 @@ async def test_bad_strings_and_decimals_are_refused_at_their_field_and_change_no
             '{ memberByExternalId(externalId: "ann") { id } }', bearer=token(Role.ADMIN)
         )
         valid = {**valid, "id": data["memberByExternalId"]["id"]}
-    if mutation in ("updateReward", "importRewardCodes", "redeemReward"):
+    if mutation in (
+        "updateReward",
+        "importRewardCodes",
+        "redeemReward",
+        "updateConsents",
+        "updatePreferences",
+    ):
         admin = token(Role.ADMIN)
         reward = (await gql.ok(NEW_REWARD, bearer=admin))["createReward"]["reward"]["id"]
         data = await gql.ok('{ memberByExternalId(externalId: "ann") { id } }', bearer=admin)

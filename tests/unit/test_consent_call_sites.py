@@ -1,0 +1,39 @@
+"""Every use of members' personal data asks consent.published, and every such call site is
+declared here: a new feature that uses members' data must add its line (and so be reviewed for
+its purpose, its data categories and what it does without consent)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ("api", "backbone", "consent", "domain", "loyalty", "bench")
+CALLS = re.compile(r"\b(may_use|may_use_many|use_if_allowed|record_use|record_reads|may_message)\(")
+
+# (file, function called): purpose, and what happens without it.
+EXPECTED = {
+    # personalization: no suggestions at all; the use logged once a day.
+    ("loyalty/rewards/reach.py", "use_if_allowed"),
+    # account (CONTRACT): staff and storefront reads of profiles, one INSERT per batch.
+    ("api/consent/fields.py", "record_reads"),
+    # marketing_<channel>: the preference center shows whether each channel is consented.
+    ("api/consent/fields.py", "may_use_many"),
+    # account (CONTRACT): a member's data export, logged in the export's write.
+    ("consent/export.py", "record_use"),
+}
+
+
+def test_every_purpose_using_call_site_is_declared() -> None:
+    found = set()
+    for folder in SOURCES:
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative == "consent/published.py":
+                continue  # the definitions themselves
+            found |= {(relative, call) for call in CALLS.findall(path.read_text())}
+    assert found - EXPECTED == set(), "declare each new call site in EXPECTED"
