@@ -32,6 +32,7 @@ from api.errors import ClientError
 from api.graphiql import asset_routes, graphiql_page
 from api.graphql_http import GraphQLHTTP
 from api.health import healthz, readyz
+from api.privacy.download import export_download
 from api.schema import MAX_TOKENS, schema
 from api.settings import Settings, SettingsError, load_settings
 from backbone.bus import MessageBus
@@ -119,7 +120,8 @@ def create_app(
 ) -> Starlette:
     """The ASGI app for the given servers; `clock` lets tests move time, `bus` add handlers."""
     bus = bus or build_bus(clock or SystemClock(), settings.retention)
-    graphql = LoyaltyGraphQL(TokenVerifier(settings.auth), bus, graphiql=settings.development)
+    verifier = TokenVerifier(settings.auth)
+    graphql = LoyaltyGraphQL(verifier, bus, graphiql=settings.development)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -150,6 +152,7 @@ def create_app(
             Route("/graphql", BodyLimit(graphql, settings.max_body_bytes), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/exports/{export_id}", export_download(verifier, bus.clock), methods=["GET"]),
             *(asset_routes() if settings.development else []),
         ],
         middleware=_cors(settings.cors_origins),

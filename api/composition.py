@@ -8,6 +8,7 @@ from backbone.bus import MessageBus, Registry
 from backbone.retention import Retention
 from backbone.retention import registry as retention_registry
 from consent.handlers import registry as consent_registry
+from consent.privacy_handlers import registry as privacy_registry
 from domain.clock import Clock
 from loyalty.handlers import registry as loyalty_registry
 from loyalty.rewards.handlers import registry as rewards_registry
@@ -24,6 +25,7 @@ def build_bus(
         rewards_registry(),
         tiers_registry(),
         consent_registry(),
+        privacy_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

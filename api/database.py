@@ -29,6 +29,7 @@ MODEL_MODULES = {
     ],
     "backbone": ["backbone.models"],
     "consent": ["consent.models"],
+    "privacy": ["consent.privacy_models"],
 }
 
 

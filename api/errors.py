@@ -37,6 +37,7 @@ described_enum(
         "MEMBER_NOT_FOUND": "No such member in the caller's program.",
         "DUPLICATE_EXTERNAL_ID": "Another member with other details has this externalId.",
         "MEMBER_NOT_ACTIVE": "The member is suspended or erased: it cannot earn or spend.",
+        "ERASED_MEMBER": "This email or externalId belonged to a member erased on request; it is not enrolled again.",
         "INVALID_POINTS_CONFIG": "The points configuration breaks a rule; the message says which.",
         "INVALID_AMOUNT": "An amount or number of points is out of range or too precise.",
         "POINTS_OUT_OF_RANGE": "The points, a line of their explanation or a balance would leave the 32-bit range every client can read.",

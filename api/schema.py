@@ -27,6 +27,7 @@ from api.members.queries import MemberQueries
 from api.node import NodeQueries
 from api.points.configuration import PointsConfigurationMutations
 from api.points.mutations import PointsMutations
+from api.privacy.mutations import PrivacyMutations
 from api.programs.mutations import ProgramMutations
 from api.programs.queries import ProgramQueries
 from api.rewards.mutations import RewardMutations
@@ -71,6 +72,7 @@ Mutation: Any = merge_types(
         TierMutations,
         RewardMutations,
         ConsentMutations,
+        PrivacyMutations,
     ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."

@@ -30,17 +30,22 @@ class Command(Generic[R]):
 
 
 CommandHandler = Callable[[Any, UnitOfWork], Awaitable[Any]]
+# One area's part of a member's data export: (connection, program id, member id) -> a JSON-able
+# dict of the records it holds about the member, merged into the export document by its keys.
+ExportPart = Callable[[Any, int, int], Awaitable[dict[str, Any]]]
 
 
 @dataclass
 class Registry:
     """One area's part of the composition: its command handlers, its in-transaction reactions
-    to events (of any area), and its consumers of the event log after commit."""
+    to events (of any area), its consumers of the event log after commit, its jobs, and its
+    parts of a member's data export."""
 
     commands: dict[type[Command[Any]], CommandHandler] = field(default_factory=dict)
     reactions: dict[type[DomainEvent], list[EventHandler]] = field(default_factory=dict)
     consumers: list[Consumer] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
+    exports: list[ExportPart] = field(default_factory=list)
 
     def command(self, kind: type[Command[Any]], handler: CommandHandler) -> None:
         if kind in self.commands:
@@ -61,6 +66,7 @@ class Registry:
                     whole.react(event, handler)
             whole.consumers.extend(part.consumers)
             whole.jobs.extend(part.jobs)
+            whole.exports.extend(part.exports)
         for what, names in (
             ("consumer", [consumer.name for consumer in whole.consumers]),
             ("job", [job.name for job in whole.jobs]),

@@ -78,6 +78,16 @@ class MemberReactivated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberErased(DomainEvent):
+    """A member's personal data was erased on request: every area and partner forgets it. The
+    ids only; `requestedBy` is the requesting role (member or admin)."""
+
+    type: ClassVar[str] = "member.erased"
+    member_id: int
+    requested_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PointsPosted(DomainEvent):
     """A ledger entry: its id, the points it moved, why, and the member's spendable points after."""
 
@@ -264,6 +274,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     MemberUpdated,
     MemberSuspended,
     MemberReactivated,
+    MemberErased,
     *POSTED_BY_KIND.values(),
     TierChanged,
     RewardCreated,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from backbone.bus import Registry
 from backbone.jobs import Job
-from loyalty import commands, members, programs
+from domain.events import MemberErased
+from loyalty import commands, erasure, export_parts, members, programs
 from loyalty.points import commands as points
 from loyalty.points import config, earning, jobs, returns, spending
 
@@ -28,4 +29,6 @@ def registry() -> Registry:
     part.command(points.ReverseOrder, returns.reverse_order)
     part.command(points.SettleMember, jobs.settle_member)
     part.jobs.append(Job("points.settle", EVERY_MINUTE, jobs.run_due))
+    part.react(MemberErased, erasure.forget_member)
+    part.exports.extend(export_parts.PARTS)
     return part

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
+from backbone import tombstones
 from backbone.uow import UnitOfWork
 from domain.events import MemberEnrolled, MemberReactivated, MemberSuspended, MemberUpdated
 from domain.ledger import Balance
@@ -21,6 +22,7 @@ from domain.members import (
     check_status_change,
     validate_details,
 )
+from domain.privacy import TombstoneKind
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.commands import EnrollMember, Enrollment, UpdateMember
 from loyalty.models import Member
@@ -49,6 +51,7 @@ async def enroll_member(command: EnrollMember, uow: UnitOfWork) -> Enrollment:
     )
     try:
         async with uow:
+            await _refuse_erased(uow, program.id, command.external_id, details.email)
             member = await Member.create(
                 program_id=program.id,
                 external_id=command.external_id,
@@ -80,6 +83,24 @@ async def enroll_member(command: EnrollMember, uow: UnitOfWork) -> Enrollment:
     if _details(existing) == details:
         return Enrollment(existing, created=False)
     raise DuplicateExternalId(existing)
+
+
+async def _refuse_erased(uow: UnitOfWork, program_id: int, external_id: str, email: str) -> None:
+    """An erased member's externalId or email is never enrolled again by accident."""
+    identities = {TombstoneKind.EXTERNAL_ID: external_id, TombstoneKind.EMAIL: email}
+    found = await tombstones.buried(uow.connection, program_id, identities)
+    if found:
+        fields = {TombstoneKind.EXTERNAL_ID: "externalId", TombstoneKind.EMAIL: "email"}
+        raise InvalidInput(
+            *(
+                Problem(
+                    (fields[kind],),
+                    "A member with this identity was erased on request; it is not enrolled again.",
+                    ErrorCode.ERASED_MEMBER,
+                )
+                for kind in found
+            )
+        )
 
 
 class DuplicateExternalId(InvalidInput):

@@ -15,6 +15,8 @@ from api.enums import described_enum
 from api.errors import ClientError, TopLevelCode, UserError
 from api.points.loaders import entry_loader, expiring_loader, return_id_loader
 from api.points.provenance import STAFF, BalanceChanges, LedgerActor, visible_actor
+from api.why import WHY, Why
+from domain import why as why_rules
 from domain.ledger import EntryKind
 from loyalty.points.models import PointsEntry
 from loyalty.points.reads import Expiring
@@ -115,6 +117,19 @@ class LedgerEntry(relay.Node):
             return None
         found: str | None = await return_id_loader(info.context).load(self.entry_id)
         return found
+
+    @strawberry.field(description=WHY)
+    def why(self) -> Why:
+        return Why.of(
+            why_rules.for_entry(
+                kind=self.kind,
+                points=self.points,
+                reason_code=self.reason_code,
+                reason=self.reason,
+                source_ref=self.source_reference,
+                lines=[why_rules.Line(x.code, x.label, x.points) for x in self.explanation],
+            )
+        )
 
     @classmethod
     def from_model(cls, entry: PointsEntry) -> LedgerEntry:

@@ -9,6 +9,8 @@ import strawberry
 from api.context import Context
 from api.errors import ClientError, TopLevelCode
 from api.rewards.catalog_types import Reward
+from api.why import WHY, Why
+from domain import why as why_rules
 from domain.redemptions import MAX_SUGGESTIONS
 from loyalty.rewards.reach import rewards_within_reach
 
@@ -30,6 +32,19 @@ class RewardSuggestion:
         description="How much of the price the member has, in percent (rounded down)."
     )
     explanation: str = strawberry.field(description="Why it was suggested, in words.")
+    available: strawberry.Private[int]
+
+    @strawberry.field(description=WHY)
+    def why(self) -> Why:
+        return Why.of(
+            why_rules.for_suggestion(
+                reward=self.reward.name,
+                price=self.price,
+                available=self.available,
+                points_needed=self.points_needed,
+                progress_percent=self.progress_percent,
+            )
+        )
 
 
 async def within_reach(
@@ -55,6 +70,7 @@ async def within_reach(
             points_needed=suggestion.points_needed,
             progress_percent=suggestion.progress_percent,
             explanation=suggestion.explanation,
+            available=balance.available,
         )
         for suggestion, reward in found
     ]

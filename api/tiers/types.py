@@ -13,10 +13,13 @@ from strawberry.dataloader import DataLoader
 from api.context import Context
 from api.enums import described_enum
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
+from api.why import WHY, Why
 from domain import tiers as rules
+from domain import why as why_rules
 from loyalty.tiers import reads
 from loyalty.tiers.commands import TakesEffect
 from loyalty.tiers.models import TierHistory
+from loyalty.tiers.store import TierSetup
 
 HISTORY_CURSOR = "tier_change"
 
@@ -171,6 +174,21 @@ class TierChange(relay.Node):
     actor: str = strawberry.field(description="Who: system, or the admin's role:subject.")
     changed_at: datetime = strawberry.field(description="When.")
 
+    @strawberry.field(description=WHY)
+    async def why(self, info: strawberry.Info[Context, Any]) -> Why:
+        setup = await tier_setup(info.context)
+        tier = next((t for t in setup.tiers if t.key == self.to_tier), None) if setup else None
+        return Why.of(
+            why_rules.for_tier_change(
+                from_tier=self.from_tier or None,
+                to_tier=self.to_tier,
+                reason=self.reason.value,
+                note=self.note,
+                metric=setup.policy.metric.value if setup else None,
+                threshold=str(rules.plain(tier.threshold)) if tier else None,
+            )
+        )
+
     @classmethod
     def from_model(cls, row: TierHistory) -> TierChange:
         return cls(
@@ -239,6 +257,19 @@ class MemberTier:
             assigned=status.assigned,
             member_key=member_key,
         )
+
+
+async def tier_setup(context: Context) -> TierSetup | None:
+    """The program's tiers and policy, read once per request (for `why`)."""
+
+    async def load(program_ids: list[int]) -> list[TierSetup | None]:
+        return [await reads.setup(program_id) for program_id in program_ids]
+
+    program = await context.program()
+    if program is None:
+        return None
+    found: TierSetup | None = await context.loader("tiers.setup", load).load(program.id)
+    return found
 
 
 def tier_loader(context: Context) -> DataLoader[int, reads.TierStatus | None]:
