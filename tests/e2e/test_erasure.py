@@ -23,6 +23,8 @@ from tests.e2e.rewards_helpers import create_reward, payload
 pytestmark = pytest.mark.e2e
 
 ANN = ("ann", "ann@example.com", "Ann")
+CONSENT = """mutation($input: UpdateConsentsInput!) {
+  updateConsents(input: $input) { userErrors { code } } }"""
 PROFILE = """query($id: ID!) { member(id: $id) {
   externalId email displayName birthday status
   ledger(first: 10) { edges { node { reason actor { kind subject } } } } } }"""
@@ -98,6 +100,14 @@ async def test_an_admin_erases_a_member_and_nothing_personal_is_readable_anywher
 async def test_a_database_dump_holds_nothing_of_the_erased_member(gql: GraphQLClient) -> None:
     ann, _ = await setup(gql)
     await exported(gql, member_token("ann"))
+    # The consent area's records of the member's own say and of staff reads of it.
+    said = await gql.ok(
+        CONSENT,
+        {"input": {"changes": [{"purpose": "marketing_email", "granted": True}]}},
+        bearer=member_token("ann"),
+    )
+    assert said["updateConsents"]["userErrors"] == []
+    await gql.ok(PROFILE, {"id": ann}, bearer=ADMIN)
     await erase(gql, id=ann)
     connection = connections.get("default")
     tables = await connection.execute_query_dict(
