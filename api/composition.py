@@ -13,6 +13,7 @@ from domain.clock import Clock
 from loyalty.handlers import registry as loyalty_registry
 from loyalty.rewards.handlers import registry as rewards_registry
 from loyalty.tiers.handlers import registry as tiers_registry
+from loyalty.webhooks.handlers import registry as webhooks_registry
 
 
 def build_bus(
@@ -26,6 +27,7 @@ def build_bus(
         tiers_registry(),
         consent_registry(),
         privacy_registry(),
+        webhooks_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

@@ -25,6 +25,7 @@ MODEL_MODULES = {
         "loyalty.models",
         "loyalty.points.models",
         "loyalty.tiers.models",
+        "loyalty.webhooks.models",
         "loyalty.rewards.models",
     ],
     "backbone": ["backbone.models"],

@@ -35,6 +35,8 @@ from api.rewards.queries import RewardQueries
 from api.scalars import SCALAR_OVERRIDES
 from api.tiers.mutations import TierMutations
 from api.tiers.queries import TierQueries
+from api.webhooks.mutations import WebhookMutations
+from api.webhooks.queries import WebhookQueries
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -59,6 +61,7 @@ Query: Any = merge_types(
         TierQueries,
         RewardQueries,
         ConsentQueries,
+        WebhookQueries,
     ),
 )
 Query.__strawberry_definition__.description = "Entry points for reading."
@@ -73,6 +76,7 @@ Mutation: Any = merge_types(
         RewardMutations,
         ConsentMutations,
         PrivacyMutations,
+        WebhookMutations,
     ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."

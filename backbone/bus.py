@@ -30,6 +30,8 @@ class Command(Generic[R]):
 
 
 CommandHandler = Callable[[Any, UnitOfWork], Awaitable[Any]]
+# A part of every worker beside its jobs and relay, until the event is set (the webhook sender).
+WorkerLoop = tuple[str, Callable[["MessageBus", Any], Awaitable[None]]]
 # One area's part of a member's data export: (connection, program id, member id) -> a JSON-able
 # dict of the records it holds about the member, merged into the export document by its keys.
 ExportPart = Callable[[Any, int, int], Awaitable[dict[str, Any]]]
@@ -46,6 +48,7 @@ class Registry:
     consumers: list[Consumer] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     exports: list[ExportPart] = field(default_factory=list)
+    loops: list[WorkerLoop] = field(default_factory=list)
 
     def command(self, kind: type[Command[Any]], handler: CommandHandler) -> None:
         if kind in self.commands:
@@ -67,9 +70,11 @@ class Registry:
             whole.consumers.extend(part.consumers)
             whole.jobs.extend(part.jobs)
             whole.exports.extend(part.exports)
+            whole.loops.extend(part.loops)
         for what, names in (
             ("consumer", [consumer.name for consumer in whole.consumers]),
             ("job", [job.name for job in whole.jobs]),
+            ("loop", [name for name, _ in whole.loops]),
         ):
             if len(set(names)) != len(names):
                 raise ValueError(f"{what} names must be unique: {names}")

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pgqueuer import PgQueuer
@@ -54,12 +55,13 @@ Connect = Callable[[], Awaitable[Any]]  # opens an asyncpg connection of the wor
 
 
 async def run_worker(bus: MessageBus, connect: Connect, stop: asyncio.Event) -> None:
-    """Run the bus's jobs and its event relay until `stop` is set. Each part is restarted, with
+    """Run the bus's jobs, its event relay and its areas' loops until `stop` is set. Each part is restarted, with
     a growing pause, when it fails (a database restart drops the queue's connection): a worker
     outlives an outage instead of going quietly idle."""
     await asyncio.gather(
         supervised("jobs", lambda: _run_queue(bus, connect, stop), stop),
         supervised("relay", lambda: relay.run(bus.registry.consumers, stop), stop),
+        *(supervised(name, partial(loop, bus, stop), stop) for name, loop in bus.registry.loops),
     )
 
 

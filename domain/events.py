@@ -208,6 +208,31 @@ class HoldExpired(RedemptionEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookSubscriptionCreated(DomainEvent):
+    """A partner endpoint subscribed to some of the program's events (its key only)."""
+
+    type: ClassVar[str] = "webhook.subscription_created"
+    subscription_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookSecretRotated(DomainEvent):
+    """A subscription's signing secret was replaced; the previous one signs for a day more."""
+
+    type: ClassVar[str] = "webhook.secret_rotated"
+    subscription_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookEndpointDisabled(DomainEvent):
+    """An endpoint kept failing and is no longer sent to (its reason is on the subscription)."""
+
+    type: ClassVar[str] = "webhook.endpoint_disabled"
+    subscription_id: int
+    failures: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TierChanged(DomainEvent):
     """A member's tier moved (keys only): an upgrade, a downgrade, an assignment or its end."""
 
@@ -285,6 +310,9 @@ _ALL: tuple[type[DomainEvent], ...] = (
     RedemptionConfirmed,
     RedemptionCancelled,
     HoldExpired,
+    WebhookSubscriptionCreated,
+    WebhookSecretRotated,
+    WebhookEndpointDisabled,
     ConsentGranted,
     ConsentWithdrawn,
     PurposeCreated,

@@ -168,7 +168,30 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
         {"key": "surveys", "description": "Surveys.", "legalBasis": "CONSENT"},
     ),
     ("publishPolicyVersion", Role.ADMIN, {"purpose": "marketing_email", "description": "New."}),
+    (
+        "createWebhookSubscription",
+        Role.ADMIN,
+        {"url": "https://hooks.example/in", "eventTypes": ["points.earned"], "description": "CRM"},
+    ),
+    (
+        "updateWebhookSubscription",
+        Role.ADMIN,
+        {
+            "subscriptionId": "",
+            "url": "https://hooks.example/in",
+            "eventTypes": ["points.earned"],
+            "description": "CRM",
+        },
+    ),
+    ("rotateWebhookSecret", Role.ADMIN, {"subscriptionId": ""}),
+    ("deleteWebhookSubscription", Role.ADMIN, {"subscriptionId": ""}),
+    ("sendTestWebhook", Role.ADMIN, {"subscriptionId": ""}),
+    ("redeliverWebhook", Role.ADMIN, {"deliveryId": ""}),
 ]
+NEW_WEBHOOK = """mutation { createWebhookSubscription(input: {url: "https://hooks.example/in",
+  eventTypes: ["points.earned"]}) { subscription { id } } }"""
+PING_WEBHOOK = """mutation($id: ID!) { sendTestWebhook(input: {subscriptionId: $id})
+  { delivery { id } } }"""
 # Filled in with a real reward and member: an unknown id would be refused before other fields.
 NEW_REWARD = """mutation { createReward(input: {name: "Pool", kind: DISCOUNT_CODE, pointsCost: 1,
   discount: {type: FREE_SHIPPING}, codeSource: POOL}) { reward { id } } }"""
@@ -302,6 +325,16 @@ async def test_bad_strings_and_decimals_are_refused_at_their_field_and_change_no
         reward = (await gql.ok(NEW_REWARD, bearer=admin))["createReward"]["reward"]["id"]
         data = await gql.ok('{ memberByExternalId(externalId: "ann") { id } }', bearer=admin)
         ids = {"id": reward, "rewardId": reward, "memberId": data["memberByExternalId"]["id"]}
+        valid = {k: ids[k] if v == "" and k in ids else v for k, v in valid.items()}
+    if "Webhook" in mutation and mutation != "createWebhookSubscription":
+        admin = token(Role.ADMIN)
+        created = await gql.ok(NEW_WEBHOOK, bearer=admin)
+        subscription = created["createWebhookSubscription"]["subscription"]["id"]
+        ping = await gql.ok(PING_WEBHOOK, {"id": subscription}, bearer=admin)
+        ids = {
+            "subscriptionId": subscription,
+            "deliveryId": ping["sendTestWebhook"]["delivery"]["id"],
+        }
         valid = {k: ids[k] if v == "" and k in ids else v for k, v in valid.items()}
     query = (
         f"mutation($input: {input_types()[mutation].name}!) {{ {mutation}(input: $input) "

@@ -25,6 +25,8 @@ EXPECTED = {
     ("api/consent/fields.py", "may_use_many"),
     # account (CONTRACT): a member's data export, logged in the export's write.
     ("consent/export.py", "record_use"),
+    # partner_sharing: a webhook payload names the member (its global id) only with consent.
+    ("loyalty/webhooks/service.py", "may_use"),
 }
 
 

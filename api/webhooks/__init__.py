@@ -1,0 +1,1 @@
+"""The webhooks area: partners' endpoint subscriptions, their deliveries and attempts."""

@@ -1,0 +1,24 @@
+"""Who reaches which subscriptions: an admin every one of its program, a partner its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from api.auth import Role
+from api.context import Context
+from api.permissions import roles
+
+IsAdminOrPartner = roles(Role.ADMIN, Role.PARTNER)
+
+
+def owner(info: strawberry.Info[Context, Any]) -> str:
+    principal = info.context.require_principal()
+    return f"{principal.role.value}:{principal.subject}"
+
+
+def scope(info: strawberry.Info[Context, Any]) -> str | None:
+    """None for an admin (all of the program's subscriptions), else the caller's own only."""
+    principal = info.context.require_principal()
+    return None if principal.role is Role.ADMIN else owner(info)

@@ -1,0 +1,1 @@
+"""Webhooks: partners' subscriptions to the event log, delivered signed (Standard Webhooks)."""
