@@ -11,6 +11,7 @@ from consent.handlers import registry as consent_registry
 from consent.privacy_handlers import registry as privacy_registry
 from domain.clock import Clock
 from loyalty.handlers import registry as loyalty_registry
+from loyalty.referrals.handlers import registry as referrals_registry
 from loyalty.rewards.handlers import registry as rewards_registry
 from loyalty.tiers.handlers import registry as tiers_registry
 from loyalty.webhooks.handlers import registry as webhooks_registry
@@ -25,6 +26,7 @@ def build_bus(
         loyalty_registry(),
         rewards_registry(),
         tiers_registry(),
+        referrals_registry(),
         consent_registry(),
         privacy_registry(),
         webhooks_registry(),

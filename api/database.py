@@ -27,6 +27,7 @@ MODEL_MODULES = {
         "loyalty.tiers.models",
         "loyalty.webhooks.models",
         "loyalty.rewards.models",
+        "loyalty.referrals.models",
     ],
     "backbone": ["backbone.models"],
     "consent": ["consent.models"],

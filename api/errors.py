@@ -81,6 +81,15 @@ described_enum(
         "NOT_WITHDRAWABLE": "The purpose rests on the member's contract with the program: it cannot be withdrawn.",
         "INVALID_CONSENT_SOURCE": "The token's role may not record consent from that source.",
         "INVALID_PREFERENCES": "A preference is out of range or malformed; the message says which.",
+        "INVALID_REFERRAL_CODE": "No referral code of this program attributes under this text (unknown, malformed, or retired past its grace period).",
+        "INVALID_REFERRAL_CONFIG": "The referral settings break a rule; the message says which.",
+        "REFERRALS_NOT_CONFIGURED": "The program has no referral settings yet (configureReferrals).",
+        "ALREADY_REFERRED": "The referee already has a referrer: the first valid attribution wins.",
+        "SELF_REFERRAL": "The code belongs to the referee itself (the same member, email or externalId).",
+        "REFEREE_ALREADY_MEMBER": "The referee was a member before the attribution window, or has already ordered.",
+        "REFERRER_NOT_ACTIVE": "The code's member is suspended or erased; its codes do not attribute.",
+        "REFERRAL_NOT_FOUND": "No such referral in the caller's program.",
+        "INVALID_REFERRAL_STATE": "The referral is not held for review.",
     },
 )
 

@@ -18,6 +18,7 @@ from api.members.types import visible_member
 from api.permissions import IsAnyRole
 from api.points.types import visible_entry
 from api.programs.types import own_program
+from api.referrals.types import visible_referral
 from api.relay import parse_key
 from api.rewards.catalog_types import visible_reward
 from api.rewards.types import visible_redemption
@@ -30,6 +31,7 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "Member": visible_member,
     "Program": own_program,
     "Redemption": visible_redemption,
+    "Referral": visible_referral,
     "Reward": visible_reward,
     "TierChange": visible_tier_change,
 }

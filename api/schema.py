@@ -30,6 +30,8 @@ from api.points.mutations import PointsMutations
 from api.privacy.mutations import PrivacyMutations
 from api.programs.mutations import ProgramMutations
 from api.programs.queries import ProgramQueries
+from api.referrals.mutations import ReferralMutations
+from api.referrals.queries import ReferralQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
 from api.scalars import SCALAR_OVERRIDES
@@ -61,6 +63,7 @@ Query: Any = merge_types(
         TierQueries,
         RewardQueries,
         ConsentQueries,
+        ReferralQueries,
         WebhookQueries,
     ),
 )
@@ -76,6 +79,7 @@ Mutation: Any = merge_types(
         RewardMutations,
         ConsentMutations,
         PrivacyMutations,
+        ReferralMutations,
         WebhookMutations,
     ),
 )

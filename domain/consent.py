@@ -74,6 +74,7 @@ PERSONALIZATION = "personalization"
 PROFILING = "profiling"
 PARTNER_SHARING = "partner_sharing"
 ANALYTICS = "analytics"
+REFERRAL_DISPLAY = "referral_display"
 DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
     PurposeSpec(
         ACCOUNT,
@@ -100,6 +101,11 @@ DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
         ANALYTICS,
         "Statistics about how the program is used, to improve it.",
         LegalBasis.LEGITIMATE_INTEREST,
+    ),
+    PurposeSpec(
+        REFERRAL_DISPLAY,
+        "Showing your display name to the member who referred you.",
+        LegalBasis.CONSENT,
     ),
 )
 DEFAULT_BASIS: dict[str, LegalBasis] = {p.key: p.legal_basis for p in DEFAULT_PURPOSES}

@@ -278,6 +278,44 @@ class PolicyPublished(DomainEvent):
     policy_version: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralEvent(DomainEvent):
+    """A referral's step; `member_id` is the referee, `referrer_id` the referrer's member key."""
+
+    member_id: int
+    referral_id: int
+    referrer_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralAttributed(ReferralEvent):
+    type: ClassVar[str] = "referral.attributed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralConverted(ReferralEvent):
+    type: ClassVar[str] = "referral.converted"
+    referrer_points: int
+    referee_points: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralHeld(ReferralEvent):
+    type: ClassVar[str] = "referral.held"
+    rule: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralRejected(ReferralEvent):
+    type: ClassVar[str] = "referral.rejected"
+    rule: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralReversed(ReferralEvent):
+    type: ClassVar[str] = "referral.reversed"
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -317,6 +355,11 @@ _ALL: tuple[type[DomainEvent], ...] = (
     ConsentWithdrawn,
     PurposeCreated,
     PolicyPublished,
+    ReferralAttributed,
+    ReferralConverted,
+    ReferralHeld,
+    ReferralRejected,
+    ReferralReversed,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

@@ -16,7 +16,9 @@ from api.members.types import (
     UpdateMemberPayload,
 )
 from api.permissions import IsStorefrontOrAdmin
+from api.referrals.mutations import attribute_at_enrolment
 from api.relay import decode_global_id
+from domain.referrals import check_code_text
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members
 from loyalty.commands import EnrollMember, UpdateMember
@@ -38,6 +40,8 @@ class MemberMutations:
         input: Annotated[EnrollMemberInput, strawberry.argument(description=INPUT)],
     ) -> EnrollMemberPayload:
         try:
+            if input.referral_code is not None:
+                check_code_text(input.referral_code)
             enrollment = await info.context.bus.handle(
                 EnrollMember(
                     program=await info.context.require_program(),
@@ -57,7 +61,10 @@ class MemberMutations:
         except InvalidInput as refused:
             return EnrollMemberPayload(member=None, created=False, user_errors=user_errors(refused))
         return EnrollMemberPayload(
-            member=Member.from_model(enrollment.member), created=enrollment.created, user_errors=[]
+            member=Member.from_model(enrollment.member),
+            created=enrollment.created,
+            user_errors=[],
+            referral_errors=await attribute_at_enrolment(info, enrollment.member.id, input),
         )
 
     @strawberry.mutation(

@@ -20,6 +20,8 @@ from api.context import Context
 from api.enums import described_enum
 from api.errors import UserError
 from api.points.types import LedgerEntry, LedgerEntryConnection, PointsSummary
+from api.referrals import types as referral_fields
+from api.referrals.types import ReferralConnection
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
 from api.rewards import reach
 from api.tiers.types import MemberTier, member_tier
@@ -143,6 +145,32 @@ class Member(relay.Node):
     ) -> DataUseConnection:
         return await consent_fields.data_usage(info, self.member_id, first, after, purpose)
 
+    @strawberry.field(
+        description="The member's referral code (8 characters, case-insensitive), made at "
+        "enrolment. The member itself and the program's staff only."
+    )
+    async def referral_code(self, info: strawberry.Info[Context, Any]) -> str:
+        return await referral_fields.member_code(info, self.member_id)
+
+    @strawberry.field(
+        description="The member's referral link (the program's template with its code); null "
+        "until the program configures referrals. The member itself and the program's staff only."
+    )
+    async def referral_link(self, info: strawberry.Info[Context, Any]) -> str | None:
+        return await referral_fields.member_link(info, self.member_id)
+
+    @strawberry.field(
+        description="The members this member referred, in attribution order. The member itself "
+        "and the program's staff only."
+    )
+    async def referrals(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> ReferralConnection:
+        return await referral_fields.member_referrals(info, self.member_id, first, after)
+
     @classmethod
     def from_model(cls, member: MemberModel) -> Member:
         return cls(
@@ -189,6 +217,11 @@ class EnrollMemberInput:
     locale: str | None = strawberry.field(
         default=None, description="BCP 47 locale; the program's default when omitted."
     )
+    referral_code: str | None = strawberry.field(
+        default=None,
+        description="A referrer's code the customer joined with; a code that does not attribute "
+        "never blocks enrolment (see the payload's referralErrors).",
+    )
 
 
 @strawberry.input(description="Profile changes; omitted fields keep their value.")
@@ -210,6 +243,11 @@ class EnrollMemberPayload:
         description="True if this call enrolled the member, false if it already existed."
     )
     user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+    referral_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the referralCode did not attribute the member (the member is enrolled "
+        "all the same); empty when it did or none was given.",
+    )
 
 
 @strawberry.type(description="Result of updateMember.")

@@ -57,11 +57,12 @@ async def test_every_program_starts_with_the_default_purposes(gql: GraphQLClient
         "profiling": ("CONSENT", False),
         "partner_sharing": ("CONSENT", False),
         "analytics": ("LEGITIMATE_INTEREST", True),
+        "referral_display": ("CONSENT", False),
     }
     assert all(c["since"] is None and c["policyVersion"] is None for c in found.values())
     assert found["account"]["purpose"]["withdrawable"] is False
     purposes = await gql.ok("{ consentPurposes { key } }", bearer=ADMIN)
-    assert len(purposes["consentPurposes"]) == 8
+    assert len(purposes["consentPurposes"]) == 9
 
 
 async def test_a_member_grants_and_withdraws_and_the_ledger_keeps_every_say(
@@ -241,4 +242,4 @@ async def test_nobody_else_reads_a_members_consents(gql: GraphQLClient, ann: str
     )
     assert partner["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     staff = await gql.ok(f'{{ member(id: "{bob_id}") {{ consents {{ granted }} }} }}', bearer=ADMIN)
-    assert len(staff["member"]["consents"]) == 8
+    assert len(staff["member"]["consents"]) == 9

@@ -169,6 +169,23 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ),
     ("publishPolicyVersion", Role.ADMIN, {"purpose": "marketing_email", "description": "New."}),
     (
+        "enrollMember",
+        Role.STOREFRONT,
+        {"externalId": "bob", "email": "bob@x.example", "displayName": "Bob", "referralCode": "A"},
+    ),
+    (
+        "configureReferrals",
+        Role.ADMIN,
+        {"minOrderTotal": "20", "linkTemplate": "https://shop.example/r/{code}"},
+    ),
+    (
+        "attributeReferral",
+        Role.PARTNER,
+        {"code": "ABCDEFGH", "refereeExternalId": "ann", "idempotencyKey": "k-1"},
+    ),
+    ("regenerateReferralCode", Role.ADMIN, {"memberId": ""}),
+    ("reviewReferral", Role.ADMIN, {"id": "", "approve": True}),
+    (
         "createWebhookSubscription",
         Role.ADMIN,
         {"url": "https://hooks.example/in", "eventTypes": ["points.earned"], "description": "CRM"},

@@ -187,7 +187,8 @@ async def test_an_award_for_an_order_adds_one_statement_for_its_events(
     gql: GraphQLClient,
 ) -> None:
     """The outbox costs an award exactly one INSERT, whatever events it records; the tiers two
-    (TIER_OF and the reaction); the other 8 statements are the award as it was before."""
+    (TIER_OF and the reaction); the referrals one (the member's pending referral, by a unique
+    index); the other 8 statements are the award as it was before."""
     await provision(gql)
     await enroll(gql, "ann")
     order = {"orderId": "o-1", "total": "10.00", "currency": "EUR", "lines": []}
@@ -220,6 +221,7 @@ async def test_an_award_for_an_order_adds_one_statement_for_its_events(
         "INSERT INTO points_order",
         "UPDATE idempotency_key SET result = $4",
         "WITH added AS",
+        "SELECT id, referrer_id, referee_id, attributed_at FROM referral",
         "INSERT INTO event_outbox",
     ]
 

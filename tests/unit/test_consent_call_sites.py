@@ -27,6 +27,8 @@ EXPECTED = {
     ("consent/export.py", "record_use"),
     # partner_sharing: a webhook payload names the member (its global id) only with consent.
     ("loyalty/webhooks/service.py", "may_use"),
+    # referral_display (CONSENT): a referee's display name shown to its referrer; null without.
+    ("api/referrals/types.py", "may_use_many"),
 }
 
 

@@ -49,6 +49,7 @@ def test_the_seeded_purposes() -> None:
         "marketing_sms",
         "profiling",
         "partner_sharing",
+        "referral_display",
     }
     assert all(is_purpose_key(p.key) for p in DEFAULT_PURPOSES)
 

@@ -1,0 +1,1 @@
+"""Referrals: codes, attribution, conversion rewards, clawback and fraud review."""
