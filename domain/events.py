@@ -316,6 +316,13 @@ class ReferralReversed(ReferralEvent):
     type: ClassVar[str] = "referral.reversed"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferralExpired(ReferralEvent):
+    """No qualifying order within the attribution window."""
+
+    type: ClassVar[str] = "referral.expired"
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -357,6 +364,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     PolicyPublished,
     ReferralAttributed,
     ReferralConverted,
+    ReferralExpired,
     ReferralHeld,
     ReferralRejected,
     ReferralReversed,

@@ -20,6 +20,7 @@ from domain import referrals as rules
 from domain.consent import REFERRAL_DISPLAY
 from domain.validation import actor
 from loyalty.referrals import reads, store
+from loyalty.referrals.commands import EnsureReferralCode
 
 CURSOR = "referral"
 
@@ -171,9 +172,12 @@ async def connection_of(
 async def member_code(info: strawberry.Info[Context, Any], member_id: int) -> str:
     await consent_fields.guard(info, member_id)
     program = await info.context.require_program()
-    return await store.ensure_code(
-        connections.get("default"), program.id, member_id, info.context.clock.now()
-    )
+    code = await store.current_code(connections.get("default"), member_id)
+    if code is None:  # enrolled before referral codes: made at its first read
+        code = await info.context.bus.handle(
+            EnsureReferralCode(program=program, member_id=member_id)
+        )
+    return code
 
 
 async def member_link(info: strawberry.Info[Context, Any], member_id: int) -> str | None:

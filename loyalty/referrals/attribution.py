@@ -30,6 +30,7 @@ from loyalty.referrals import store
 from loyalty.referrals.commands import (
     AttributeReferral,
     ConfigureReferrals,
+    EnsureReferralCode,
     RegenerateReferralCode,
 )
 
@@ -209,6 +210,15 @@ async def regenerate_code(command: RegenerateReferralCode, uow: UnitOfWork) -> s
         now = uow.now()
         await store.retire_codes(uow.connection, command.member_id, now)
         return await store.add_code(uow.connection, command.program.id, command.member_id, now)
+
+
+async def ensure_code(command: EnsureReferralCode, uow: UnitOfWork) -> str:
+    """No member lock: the index of current codes lets one of concurrent makers insert, and
+    the others read its code once it commits (store.add_code)."""
+    async with uow:
+        return await store.ensure_code(
+            uow.connection, command.program.id, command.member_id, uow.now()
+        )
 
 
 async def on_enrolled(event: DomainEvent, uow: UnitOfWork) -> None:

@@ -40,6 +40,14 @@ class RegenerateReferralCode(Command[str]):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EnsureReferralCode(Command[str]):
+    """The member's current code, made now for a member enrolled before referral codes."""
+
+    program: ProgramRef
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewReferral(Command[int]):
     """An admin's decision on a held conversion: approve grants both rewards, else rejects."""
 

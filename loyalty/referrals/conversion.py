@@ -30,6 +30,7 @@ from domain.events import (
     PointsEarned,
     PointsReversed,
     ReferralConverted,
+    ReferralExpired,
     ReferralHeld,
     ReferralRejected,
     ReferralReversed,
@@ -109,8 +110,17 @@ async def on_earned(event: DomainEvent, uow: UnitOfWork) -> None:
         return
     now = uow.now()
     if now > referral["attributed_at"] + timedelta(days=settings.window_days):
+        # Past the window, before the expiry job reached it: expired, never converted.
         await connection.execute_query_dict(
             _SET_STATUS, [referral["id"], Status.EXPIRED.value, None, None, now]
+        )
+        uow.record(
+            ReferralExpired(
+                program_id=event.program_id,
+                member_id=referral["referee_id"],
+                referral_id=referral["id"],
+                referrer_id=referral["referrer_id"],
+            )
         )
         return
     [order] = await connection.execute_query_dict(_ORDER_TOTAL, [event.program_id, order_id])

@@ -1,4 +1,4 @@
-"""Tortoise models of the referral tables (created by Alembic revision 0013).
+"""Tortoise models of the referral tables (created by Alembic revision 0013, changed by 0016).
 
 Rows are written with SQL by loyalty/referrals/ (under the members' locks); these classes
 describe the schema to the ORM and to the drift test.
@@ -6,13 +6,43 @@ describe the schema to the ORM and to the drift test.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from domain.validation import ACTOR_MAX
 from loyalty.models import TORTOISE_APP, Member, Program, member_fk, program_fk
 
 CODE_MAX = 16
+
+
+class _UniqueIndex(Index):
+    """A unique index, partial with `extra` (Tortoise's own unique indexes take no predicate)."""
+
+    def get_sql(self, schema_generator: Any, model: type[Model], safe: bool) -> str:
+        name = self.name or schema_generator._get_index_name("uidx", model, self.field_names)
+        columns = ", ".join(f'"{column}"' for column in self.field_names)
+        exists = "IF NOT EXISTS " if safe else ""
+        return f'CREATE UNIQUE INDEX {exists}"{name}" ON "{model._meta.db_table}" ({columns}){self.extra};'
+
+
+def _partial(index: Index, where: str) -> Index:
+    index.extra = f" WHERE {where}"
+    return index
+
+
+def _reward() -> Any:
+    return fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Reward", related_name=False, on_delete=fields.RESTRICT, null=True
+    )
+
+
+def _redemption() -> Any:
+    return fields.ForeignKeyField(
+        f"{TORTOISE_APP}.Redemption", related_name=False, on_delete=fields.RESTRICT, null=True
+    )
 
 
 class ReferralSettings(Model):
@@ -33,6 +63,10 @@ class ReferralSettings(Model):
     lifetime_cap = fields.IntField(null=True)
     grace_days = fields.IntField()
     link_template = fields.CharField(max_length=500)
+    referrer_reward = _reward()  # a catalog reward given to each side at conversion, or none
+    referrer_reward_id: int | None
+    referee_reward = _reward()
+    referee_reward_id: int | None
     updated_at = fields.DatetimeField()
 
     class Meta:
@@ -54,6 +88,8 @@ class ReferralCode(Model):
     class Meta:
         table = "referral_code"
         unique_together = (("program", "code"),)
+        # One current code per member, whoever makes it first.
+        indexes = (_partial(_UniqueIndex(fields=("member_id",)), "retired_at IS NULL"),)
 
 
 class Referral(Model):
@@ -80,9 +116,25 @@ class Referral(Model):
     attributed_at = fields.DatetimeField()
     converted_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
+    # Per side, the catalog reward of the settings at conversion, the redemption that gave it,
+    # what became of it (domain.referrals.GiftOutcome) and, when refused, the refusal's code.
+    referrer_reward = _reward()
+    referrer_reward_id: int | None
+    referrer_redemption = _redemption()
+    referrer_redemption_id: int | None
+    referrer_reward_outcome = fields.CharField(max_length=16, null=True)
+    referrer_reward_refusal = fields.CharField(max_length=32, null=True)
+    referee_reward = _reward()
+    referee_reward_id: int | None
+    referee_redemption = _redemption()
+    referee_redemption_id: int | None
+    referee_reward_outcome = fields.CharField(max_length=16, null=True)
+    referee_reward_refusal = fields.CharField(max_length=32, null=True)
 
     class Meta:
         table = "referral"
+        # The expiry job's: only what is still pending, by program and attribution time.
+        indexes = (_partial(Index(fields=("program_id", "attributed_at")), "status = 'PENDING'"),)
 
 
 class ReferralFraud(Model):

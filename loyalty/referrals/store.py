@@ -27,13 +27,15 @@ ON CONFLICT (program_id) DO UPDATE SET window_days = EXCLUDED.window_days,
   lifetime_cap = EXCLUDED.lifetime_cap, grace_days = EXCLUDED.grace_days,
   link_template = EXCLUDED.link_template, updated_at = EXCLUDED.updated_at
 """
-# A member's current code: made once (a second, concurrent maker of a first code finds it).
+# A member's current code. At most one exists: a partial unique index on the member's current
+# code (revision 0016) makes a second, concurrent maker of a first code insert nothing, after
+# waiting for the first one's commit, and then read the first one's code.
 _CURRENT = """
 SELECT code FROM referral_code WHERE member_id = $1 AND retired_at IS NULL ORDER BY id LIMIT 1
 """
 _ADD = """
 INSERT INTO referral_code (program_id, member_id, code, created_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT (program_id, code) DO NOTHING RETURNING code
+ON CONFLICT DO NOTHING RETURNING code
 """
 _RETIRE = "UPDATE referral_code SET retired_at = $2 WHERE member_id = $1 AND retired_at IS NULL"
 _AUDIT = """
@@ -84,18 +86,23 @@ async def current_code(connection: BaseDBAsyncClient, member_id: int) -> str | N
 async def add_code(
     connection: BaseDBAsyncClient, program_id: int, member_id: int, now: datetime
 ) -> str:
-    """A fresh code for the member; drawn again on the (one in 10^12) collision."""
+    """A fresh code for a member without a current one; drawn again on the (one in 10^12)
+    collision with another member's code. When another write gave the member its current code
+    meanwhile (the insert conflicts on the member's current code), that code is the answer."""
     while True:
         rows = await connection.execute_query_dict(_ADD, [program_id, member_id, new_code(), now])
         if rows:
             code: str = rows[0]["code"]
             return code
+        if (current := await current_code(connection, member_id)) is not None:
+            return current
 
 
 async def ensure_code(
     connection: BaseDBAsyncClient, program_id: int, member_id: int, now: datetime
 ) -> str:
-    """The member's current code, made at first read for members enrolled before referrals."""
+    """The member's current code, made at first read for members enrolled before referrals;
+    concurrent first reads all answer the one code that was made."""
     return await current_code(connection, member_id) or await add_code(
         connection, program_id, member_id, now
     )

@@ -1,4 +1,4 @@
-"""Tortoise models of the rewards tables (created by Alembic revision 0010).
+"""Tortoise models of the rewards tables (created by Alembic revision 0010, changed by 0016).
 
 Stock and codes change only through the conditional statements of loyalty/rewards/stock.py;
 these classes read and create rows.
@@ -98,6 +98,8 @@ class Redemption(Model):
     return_entry_id: int | None
     actor = fields.CharField(max_length=ACTOR_MAX)
     idempotency_key = fields.CharField(max_length=200, null=True)
+    # A gift (e.g. `referral:12`): given at no points, with no ledger entry; null when redeemed.
+    gift_source = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
     confirmed_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
