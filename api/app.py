@@ -17,21 +17,25 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
-from api.auth import AuthError, TokenVerifier, bearer_token
+from api.auth import AuthError, Role, TokenVerifier, bearer_token
 from api.body_limit import BodyLimit
 from api.composition import build_bus
 from api.context import Context
 from api.database import tortoise_config, worker_connection
-from api.errors import ClientError
+from api.errors import ClientError, TopLevelCode
 from api.graphiql import asset_routes, graphiql_page
 from api.graphql_http import GraphQLHTTP
 from api.health import healthz, readyz
+from api.oauth.endpoint import MAX_BODY_BYTES as TOKEN_BODY_BYTES
+from api.oauth.endpoint import token_endpoint
+from api.outages import is_outage
+from api.partners import gate
 from api.privacy.download import export_download
 from api.schema import MAX_TOKENS, schema
 from api.settings import Settings, SettingsError, load_settings
@@ -69,6 +73,12 @@ class LoyaltyGraphQL(GraphQLHTTP):
     ) -> ExecutionResult:
         """Every request is authenticated before anything runs. Only in development may an
         anonymous introspection-only document through, so GraphiQL can show the schema."""
+        if context.unavailable:
+            refused = ClientError(
+                "The service is temporarily unavailable; retry later.",
+                TopLevelCode.SERVICE_UNAVAILABLE,
+            )
+            return ExecutionResult(data=None, errors=[refused])
         if context.principal is None and not (
             self._graphiql and _introspection_only(request_data.query)
         ):
@@ -85,13 +95,22 @@ class LoyaltyGraphQL(GraphQLHTTP):
         return graphiql_page(request.url.path)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        context = Context(clock=self._bus.clock, bus=self._bus)
+        # Absent only when the app runs without its lifespan (a test's bare app).
+        redis: Redis | None = getattr(request.app.state, "redis", None)
+        context = Context(clock=self._bus.clock, bus=self._bus, redis=redis)
         try:
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
-                context.principal = await self._verifier.verify(token)
+                principal = await self._verifier.verify(token)
+                if principal.role is Role.PARTNER:
+                    principal = await gate.admit(redis, principal)
+                context.principal = principal
         except AuthError as error:
             context.auth_error = error
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            context.unavailable = True  # the partner's client could not be read
         return context
 
 
@@ -153,11 +172,26 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/exports/{export_id}", export_download(verifier, bus.clock), methods=["GET"]),
+            *_token_route(settings, bus.clock),
             *(asset_routes() if settings.development else []),
         ],
         middleware=_cors(settings.cors_origins),
         lifespan=lifespan,
     )
+
+
+def _token_route(settings: Settings, clock: Clock) -> list[Route]:
+    """POST /oauth/token, when partner tokens can be signed (always, from load_settings)."""
+    if settings.auth.oauth_secret is None:
+        return []
+    endpoint = token_endpoint(settings.auth, clock)
+    return [
+        Route(
+            "/oauth/token",
+            BodyLimit(request_response(endpoint), TOKEN_BODY_BYTES),
+            methods=["POST"],
+        )
+    ]
 
 
 def _cors(origins: tuple[str, ...]) -> list[Middleware]:

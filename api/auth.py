@@ -28,6 +28,7 @@ _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 _TIME_CLAIMS = ("exp", "iat", "nbf")
 VERIFIED_CACHE_SIZE = 10_000
 VERIFIED_TTL_SECONDS = 300.0
+OAUTH_ALGORITHM = "HS256"
 
 # Client-facing reasons, most specific class first (InvalidSignatureError is a DecodeError).
 _REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
@@ -58,6 +59,8 @@ class Principal:
     role: Role
     program_key: str  # the tenant (program) key, from the "program" claim
     subject: str  # "sub": a member's externalId for MEMBER, otherwise the client id
+    # A partner's scopes: its token's, narrowed per request to what its client still holds.
+    scopes: frozenset[str] = frozenset()
 
 
 class AuthError(Exception):
@@ -75,6 +78,7 @@ class TokenVerifier:
         self._secret: str | None = None  # set only for HS*, so a PEM can never become a secret
         self._jwks: dict[str, jwt.PyJWK] = {}
         self._jwks_client: jwt.PyJWKClient | None = None
+        self._oauth_secret = settings.oauth_secret
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         if settings.algorithms[0].startswith("HS"):
             if not settings.secret:
@@ -128,22 +132,34 @@ class TokenVerifier:
         return principal_from_claims(self._claims(token))
 
     def _claims(self, token: str) -> dict[str, Any]:
-        """The verified claims of a token; AuthError with a short reason otherwise."""
+        """The verified claims of a token; AuthError with a short reason otherwise.
+
+        Partner tokens are this API's own (POST /oauth/token), signed with the OAuth secret and
+        naming the OAuth issuer; the unverified `iss` only picks which key and algorithm verify
+        the token, and the chosen path then checks signature, issuer and audience in full."""
         settings = self._settings
         try:
             header = jwt.get_unverified_header(token)
+            own = (
+                self._oauth_secret is not None
+                and _unverified_issuer(token) == settings.oauth_issuer
+            )
+            algorithms = [OAUTH_ALGORITHM] if own else list(settings.algorithms)
             # Checked before any key lookup so a forbidden alg (including "none") gets a clear
             # reason; jwt.decode enforces the same list again below.
-            if header.get("alg") not in settings.algorithms:
+            if header.get("alg") not in algorithms:
                 raise AuthError("algorithm not allowed")
-            key = self._secret if self._secret is not None else self._key_for(header)
+            if own:
+                key: str | jwt.PyJWK = self._oauth_secret or ""
+            else:
+                key = self._secret if self._secret is not None else self._key_for(header)
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
-                algorithms=list(settings.algorithms),
+                algorithms=algorithms,
                 options={"require": _REQUIRED_CLAIMS},
                 audience=settings.audience,
-                issuer=settings.issuer,
+                issuer=settings.oauth_issuer if own else settings.issuer,
                 leeway=settings.leeway_seconds,
             )
         except jwt.MissingRequiredClaimError as exc:
@@ -156,6 +172,11 @@ class TokenVerifier:
         for name in _TIME_CLAIMS:
             if name in claims and type(claims[name]) is not int:
                 raise AuthError(f"invalid claim: {name}")
+        # Partners hold only tokens of the token endpoint; nothing else may speak for one.
+        if (claims.get("role") == Role.PARTNER.value) != own:
+            raise AuthError(
+                "partner tokens come from POST /oauth/token" if not own else "unknown role"
+            )
         return claims
 
     def _key_for(self, header: dict[str, Any]) -> jwt.PyJWK:
@@ -195,7 +216,19 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     # One printable line, no longer than the actor columns that record who wrote (domain).
     if clean_text(subject, max_length=SUBJECT_MAX) != subject:
         raise AuthError("invalid claim: sub")
-    return Principal(role=role, program_key=program, subject=subject)
+    if role is not Role.PARTNER:
+        return Principal(role=role, program_key=program, subject=subject)
+    scope = claims.get("scope")
+    if not isinstance(scope, str):
+        raise AuthError("missing claim: scope")
+    return Principal(
+        role=role, program_key=program, subject=subject, scopes=frozenset(scope.split())
+    )
+
+
+def _unverified_issuer(token: str) -> object:
+    """The `iss` a token says it has, before anything is verified (to choose how to verify)."""
+    return jwt.decode(token, options={"verify_signature": False}).get("iss")
 
 
 def bearer_token(authorization_header: str | None) -> str | None:

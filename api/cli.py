@@ -27,9 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="upgrade the database to the newest revision")
 
     token = commands.add_parser("token", help="print a signed development token")
-    token.add_argument(
-        "--role", required=True, choices=["member", "storefront", "partner", "admin"]
-    )
+    token.add_argument("--role", required=True, choices=["member", "storefront", "admin"])
     token.add_argument("--program", required=True, help="the program (tenant) key, e.g. demo")
     token.add_argument("--subject", help="member (required): its externalId; others: a client id")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")

@@ -11,6 +11,7 @@ from consent.handlers import registry as consent_registry
 from consent.privacy_handlers import registry as privacy_registry
 from domain.clock import Clock
 from loyalty.handlers import registry as loyalty_registry
+from loyalty.partners.handlers import registry as partners_registry
 from loyalty.referrals.handlers import registry as referrals_registry
 from loyalty.rewards.handlers import registry as rewards_registry
 from loyalty.tiers.handlers import registry as tiers_registry
@@ -30,6 +31,7 @@ def build_bus(
         consent_registry(),
         privacy_registry(),
         webhooks_registry(),
+        partners_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.asyncio import Redis
 from strawberry.dataloader import DataLoader
 
 from api.auth import AuthError, Principal, Role
@@ -45,8 +46,10 @@ class Context:
 
     clock: Clock
     bus: MessageBus
+    redis: Redis | None = None
     principal: Principal | None = None
     auth_error: AuthError | None = None
+    unavailable: bool = False  # a server needed to authenticate the caller did not answer
     _program: asyncio.Task[ProgramRef | None] | None = field(default=None, repr=False)
     _me: asyncio.Task[Member | None] | None = field(default=None, repr=False)
     _member_loader: DataLoader[int, Member | None] | None = field(default=None, repr=False)

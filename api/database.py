@@ -28,6 +28,7 @@ MODEL_MODULES = {
         "loyalty.webhooks.models",
         "loyalty.rewards.models",
         "loyalty.referrals.models",
+        "loyalty.partners.models",
     ],
     "backbone": ["backbone.models"],
     "consent": ["consent.models"],

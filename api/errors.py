@@ -90,6 +90,10 @@ described_enum(
         "REFERRER_NOT_ACTIVE": "The code's member is suspended or erased; its codes do not attribute.",
         "REFERRAL_NOT_FOUND": "No such referral in the caller's program.",
         "INVALID_REFERRAL_STATE": "The referral is not held for review.",
+        "INVALID_SCOPES": "Partner scopes must be one or more of the known scopes.",
+        "INVALID_OVERLAP": "The secret overlap is out of range (0-720 hours).",
+        "PARTNER_CLIENT_NOT_FOUND": "No such partner client in the caller's program.",
+        "PARTNER_CLIENT_REVOKED": "The partner client is revoked; its credentials no longer work.",
     },
 )
 

@@ -15,6 +15,7 @@ from strawberry import relay
 from api.context import Context
 from api.events.types import visible_event
 from api.members.types import visible_member
+from api.partners.types import visible_client
 from api.permissions import IsAnyRole
 from api.points.types import visible_entry
 from api.programs.types import own_program
@@ -29,6 +30,7 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "Event": visible_event,
     "LedgerEntry": visible_entry,
     "Member": visible_member,
+    "PartnerClient": visible_client,
     "Program": own_program,
     "Redemption": visible_redemption,
     "Referral": visible_referral,

@@ -1,8 +1,10 @@
-"""Declared permissions: each root field names the roles that may use it.
+"""Declared permissions: each root field names the roles that may use it and, for partners, the
+scope their token must carry.
 
-Authentication failures raise UNAUTHENTICATED, a wrong role FORBIDDEN; both are top-level errors
-with those codes. Object-level scoping (tenant, a member's own data) is enforced by the loaders and
-services, which only ever query inside the caller's program.
+Authentication failures raise UNAUTHENTICATED, a wrong role or a missing scope FORBIDDEN; both
+are top-level errors with those codes. Object-level scoping (tenant, a member's own data, a
+partner's own referrals) is enforced by the loaders and services, which only ever query inside
+the caller's program.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from strawberry.permission import BasePermission
 from api.auth import Role
 from api.context import Context
 from api.errors import ClientError, TopLevelCode
+from domain.partners import Scope
 
 
 class _RolePermission(BasePermission):
     allowed: frozenset[Role] = frozenset()
+    scope: Scope | None = None  # what a partner's token needs; None: any partner token
 
     def has_permission(
         self, source: Any, info: strawberry.Info[Context, Any], **kwargs: Any
@@ -29,13 +33,31 @@ class _RolePermission(BasePermission):
             raise ClientError(
                 f"Forbidden: this field needs one of the roles {allowed}.", TopLevelCode.FORBIDDEN
             )
+        if (
+            principal.role is Role.PARTNER
+            and self.scope is not None
+            and self.scope.value not in principal.scopes
+        ):
+            raise ClientError(
+                f"Forbidden: this field needs a token with the scope {self.scope.value}.",
+                TopLevelCode.FORBIDDEN,
+            )
         return True
 
 
-def roles(*allowed: Role) -> type[BasePermission]:
-    """A permission class admitting only `allowed` roles, e.g. `permission_classes=[roles(ADMIN)]`."""
+def roles(*allowed: Role, scope: Scope | None = None) -> type[BasePermission]:
+    """A permission class admitting only `allowed` roles, e.g. `permission_classes=[roles(ADMIN)]`;
+    partners (when allowed) only with `scope`."""
     name = "Allow" + "Or".join(role.value.title() for role in allowed)
-    return type(name, (_RolePermission,), {"allowed": frozenset(allowed)})
+    if scope is not None:
+        name += "With" + "".join(part.title() for part in scope.value.split(":"))
+    return type(name, (_RolePermission,), {"allowed": frozenset(allowed), "scope": scope})
+
+
+def partner_scope(permission: type[BasePermission]) -> Scope | None:
+    """The scope a permission class asks of partners (for the schema's descriptions)."""
+    found: Scope | None = getattr(permission, "scope", None)
+    return found
 
 
 IsAdmin = roles(Role.ADMIN)

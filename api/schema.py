@@ -25,6 +25,9 @@ from api.limits import DocumentLimits, Limits
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
 from api.node import NodeQueries
+from api.partners.mutations import PartnerMutations
+from api.partners.queries import PartnerQueries
+from api.permissions import partner_scope
 from api.points.configuration import PointsConfigurationMutations
 from api.points.mutations import PointsMutations
 from api.privacy.mutations import PrivacyMutations
@@ -65,6 +68,7 @@ Query: Any = merge_types(
         ConsentQueries,
         ReferralQueries,
         WebhookQueries,
+        PartnerQueries,
     ),
 )
 Query.__strawberry_definition__.description = "Entry points for reading."
@@ -81,6 +85,7 @@ Mutation: Any = merge_types(
         PrivacyMutations,
         ReferralMutations,
         WebhookMutations,
+        PartnerMutations,
     ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."
@@ -98,7 +103,13 @@ def _describe_roles(*roots: Any) -> None:
             )
             if not allowed:
                 raise TypeError(f"root field {field.python_name} declares no roles")
-            field.description = f"{field.description} Roles: {', '.join(allowed)}."
+            scopes = sorted(
+                scope.value
+                for permission in field.permission_classes
+                if (scope := partner_scope(permission)) is not None
+            )
+            needs = f" Partner scope: {', '.join(scopes)}." if scopes else ""
+            field.description = f"{field.description} Roles: {', '.join(allowed)}.{needs}"
 
 
 _describe_roles(Query, Mutation)

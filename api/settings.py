@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +32,11 @@ class AuthSettings:
     secret: str | None = None
     jwks_file: Path | None = None
     jwks_url: str | None = None
+    # This API's own tokens for partner clients (POST /oauth/token): HS256 with this secret,
+    # `iss` oauth_issuer; None: no token endpoint, so no partner can authenticate.
+    oauth_secret: str | None = None
+    oauth_issuer: str = "loyalty-oauth"
+    oauth_token_ttl_seconds: int = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +168,7 @@ def _auth_settings(source: Mapping[str, str], development: bool, data_dir: Path)
                 raise SettingsError(
                     "LOYALTY_JWT_SECRET is required for HS* algorithms in production"
                 )
-            auth = _with_dev_secret(auth, data_dir)
+            auth = replace(auth, secret=_dev_secret(data_dir, "dev-jwt-secret"))
         elif len(auth.secret.encode()) < (needed := max(int(a[2:]) // 8 for a in algorithms)):
             # Shorter HMAC keys than the digest are guessable, and PyJWT warns on every request.
             raise SettingsError(
@@ -173,25 +178,40 @@ def _auth_settings(source: Mapping[str, str], development: bool, data_dir: Path)
         raise SettingsError(
             "RS*/ES* algorithms need LOYALTY_JWT_JWKS_FILE or LOYALTY_JWT_JWKS_URL (keys chosen by kid)"
         )
-    return auth
+    return _with_oauth(auth, source, development, data_dir)
 
 
-def _with_dev_secret(auth: AuthSettings, data_dir: Path) -> AuthSettings:
+def _with_oauth(
+    auth: AuthSettings, source: Mapping[str, str], development: bool, data_dir: Path
+) -> AuthSettings:
+    """The signing secret, issuer and lifetime of the partner tokens this API issues itself."""
+    secret = source.get("LOYALTY_OAUTH_SECRET") or None
+    if secret is None:
+        if not development:
+            raise SettingsError("LOYALTY_OAUTH_SECRET is required in production")
+        secret = _dev_secret(data_dir, "dev-oauth-secret")
+    elif len(secret.encode()) < 32:
+        raise SettingsError("LOYALTY_OAUTH_SECRET must be at least 32 bytes (HS256)")
+    issuer = source.get("LOYALTY_OAUTH_ISSUER", "loyalty-oauth")
+    if not issuer or issuer == auth.issuer:
+        # The issuer tells the API's own partner tokens from the identity provider's.
+        raise SettingsError("LOYALTY_OAUTH_ISSUER must differ from LOYALTY_JWT_ISSUER")
+    ttl = _int(source, "LOYALTY_OAUTH_TOKEN_TTL_SECONDS", 900, minimum=60)
+    if ttl > 3600:
+        raise SettingsError("LOYALTY_OAUTH_TOKEN_TTL_SECONDS must be at most 3600")
+    return replace(auth, oauth_secret=secret, oauth_issuer=issuer, oauth_token_ttl_seconds=ttl)
+
+
+def _dev_secret(data_dir: Path, name: str) -> str:
     """Development only: a random secret kept in the data folder, shared by `serve` and `token`."""
-    path = data_dir / "dev-jwt-secret"
+    path = data_dir / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Created owner-only from the first byte: never readable by others, even briefly.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as secret_file:
             secret_file.write(secrets.token_urlsafe(48))
-    return AuthSettings(
-        algorithms=auth.algorithms,
-        issuer=auth.issuer,
-        audience=auth.audience,
-        leeway_seconds=auth.leeway_seconds,
-        secret=path.read_text().strip(),
-    )
+    return path.read_text().strip()
 
 
 def _url(source: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:

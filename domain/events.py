@@ -233,6 +233,31 @@ class WebhookEndpointDisabled(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerClientRegistered(DomainEvent):
+    """An admin registered a partner's OAuth client (its key only; never a secret)."""
+
+    type: ClassVar[str] = "partner.client_registered"
+    client_key: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerSecretRotated(DomainEvent):
+    """A partner client got a new secret; the previous ones work until `overlapHours` pass."""
+
+    type: ClassVar[str] = "partner.secret_rotated"
+    client_key: int
+    overlap_hours: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerClientRevoked(DomainEvent):
+    """A partner client was revoked: its secrets and tokens stopped working."""
+
+    type: ClassVar[str] = "partner.client_revoked"
+    client_key: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TierChanged(DomainEvent):
     """A member's tier moved (keys only): an upgrade, a downgrade, an assignment or its end."""
 
@@ -368,6 +393,9 @@ _ALL: tuple[type[DomainEvent], ...] = (
     ReferralHeld,
     ReferralRejected,
     ReferralReversed,
+    PartnerClientRegistered,
+    PartnerSecretRotated,
+    PartnerClientRevoked,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

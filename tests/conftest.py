@@ -40,6 +40,7 @@ AUTH = AuthSettings(
     audience="loyalty-api",
     leeway_seconds=5,
     secret=TEST_SECRET,
+    oauth_secret="test-oauth-secret-long-enough-for-hs256-0123456789",
 )
 START = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 

@@ -8,13 +8,15 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.auth import Role
 from api.context import Context
 from api.errors import ClientError, TopLevelCode
-from api.events.types import Event, EventConnection
-from api.permissions import IsAdmin
+from api.events.types import EventConnection, shown
+from api.permissions import roles
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
 from backbone import outbox
 from domain.events import EVENT_TYPES
+from domain.partners import Scope
 
 CURSOR_KIND = "event"
 # A filter is a short list of what a client reacts to; room for every type there is.
@@ -69,7 +71,7 @@ class EventQueries:
     @strawberry.field(
         description="The program's event log, newest first: the events its committed writes "
         "recorded, kept for the retention period. `first` at most 100.",
-        permission_classes=[IsAdmin],
+        permission_classes=[roles(Role.ADMIN, Role.PARTNER, scope=Scope.EVENTS_READ)],
     )
     async def events(
         self,
@@ -96,6 +98,8 @@ class EventQueries:
             if program
             else []
         )
+        page = rows[:limit]
+        nodes = {row.id: node for row, node in zip(page, await shown(info, page), strict=True)}
         return keyset_connection(
-            EventConnection, rows, limit, CURSOR_KIND, Event.from_logged, after=after
+            EventConnection, rows, limit, CURSOR_KIND, lambda row: nodes[row.id], after=after
         )

@@ -17,6 +17,7 @@ from api.permissions import IsAdmin, roles
 from api.referrals.types import Referral, ReferralSettings, referral_of
 from api.relay import decode_global_id
 from domain import referrals as rules
+from domain.partners import Scope
 from domain.validation import ErrorCode, InvalidInput, Problem, actor
 from loyalty.referrals import store
 from loyalty.referrals.commands import (
@@ -164,7 +165,7 @@ class ReferralMutations:
     @strawberry.mutation(
         description="Attribute a referee to a referrer's code, once per idempotency key; the "
         "partner's client id is recorded as who brought it. Partner and admin tokens.",
-        permission_classes=[roles(Role.PARTNER, Role.ADMIN)],
+        permission_classes=[roles(Role.PARTNER, Role.ADMIN, scope=Scope.REFERRALS_WRITE)],
     )
     async def attribute_referral(
         self,

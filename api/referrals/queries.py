@@ -13,6 +13,7 @@ from api.referrals.mutations import settings_of
 from api.referrals.types import CURSOR, ReferralConnection, ReferralSettings, connection_of
 from api.relay import AFTER, FIRST, decode_cursor, page_size
 from domain import referrals as rules
+from domain.partners import Scope
 from domain.validation import actor
 from loyalty.referrals.reads import of_program
 
@@ -33,7 +34,7 @@ class ReferralQueries:
     @strawberry.field(
         description="The program's referrals in attribution order: all of them for admins; for a "
         "partner only those it brought (attributeReferral), without the referees.",
-        permission_classes=[roles(Role.PARTNER, Role.ADMIN)],
+        permission_classes=[roles(Role.PARTNER, Role.ADMIN, scope=Scope.REFERRALS_READ)],
     )
     async def referrals(
         self,

@@ -18,6 +18,7 @@ from api.relay import decode_cursor, encode_cursor, page_size
 from consent.published import may_use_many
 from domain import referrals as rules
 from domain.consent import REFERRAL_DISPLAY
+from domain.partners import Scope
 from domain.validation import actor
 from loyalty.referrals import reads, store
 from loyalty.referrals.commands import EnsureReferralCode
@@ -213,7 +214,9 @@ async def visible_referral(info: strawberry.Info[Context, Any], key: int) -> Ref
         return None
     row = rows[0]
     if principal.role is Role.PARTNER:
-        if row["brought_by"] != actor(principal.role.value, principal.subject):
+        if Scope.REFERRALS_READ.value not in principal.scopes or row["brought_by"] != actor(
+            principal.role.value, principal.subject
+        ):
             return None
         return referral_of(row, shown=None)
     if principal.role is Role.MEMBER:

@@ -9,8 +9,9 @@ import strawberry
 from api.auth import Role
 from api.context import Context
 from api.permissions import roles
+from domain.partners import Scope
 
-IsAdminOrPartner = roles(Role.ADMIN, Role.PARTNER)
+IsAdminOrPartner = roles(Role.ADMIN, Role.PARTNER, scope=Scope.WEBHOOKS_MANAGE)
 
 
 def owner(info: strawberry.Info[Context, Any]) -> str:

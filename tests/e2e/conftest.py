@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -17,6 +17,8 @@ pytestmark = pytest.mark.e2e
 @dataclass
 class GraphQLClient:
     http: httpx.AsyncClient
+    # Partner tokens by (program, name), so a test's "crm" is one client (partner_helpers.py).
+    partners: dict[tuple[str, str, tuple[str, ...]], str] = field(default_factory=dict)
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, *, bearer: str | None = None

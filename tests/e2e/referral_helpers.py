@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.auth import Role
-from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient
 from tests.e2e.points_helpers import ADMIN, STORE, key, member_token
 
@@ -46,10 +44,6 @@ SETTINGS = {
     "refereePoints": 200,
     "linkTemplate": "https://shop.example/r/{code}",
 }
-
-
-def partner(name: str, program: str = "acme") -> str:
-    return token(Role.PARTNER, program, subject=name)
 
 
 async def configure_referrals(gql: GraphQLClient, **changes: Any) -> dict[str, Any]:

@@ -109,7 +109,6 @@ async def test_token_within_leeway_is_accepted(gql: GraphQLClient) -> None:
             'mutation { createProgram(input: {name: "X", currency: "EUR"}) { userErrors { code } } }',
         ),
         (Role.MEMBER, "{ members(first: 1) { edges { cursor } } }"),
-        (Role.PARTNER, '{ memberByExternalId(externalId: "c-1") { id } }'),
         (Role.STOREFRONT, "{ me { id } }"),
         (
             Role.MEMBER,

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from api.auth import Role
-from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll
+from tests.e2e.partner_helpers import partner
 from tests.e2e.points_helpers import ADMIN, STORE, award_manual, member_token
 from tests.e2e.rewards_helpers import create_reward
 
@@ -237,9 +236,9 @@ async def test_nobody_else_reads_a_members_consents(gql: GraphQLClient, ann: str
         bearer=ann_token,
     )
     assert changed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    partner = await gql.post(
-        f'{{ member(id: "{bob_id}") {{ {fields} }} }}', bearer=token(Role.PARTNER)
+    crm = await gql.post(
+        f'{{ member(id: "{bob_id}") {{ {fields} }} }}', bearer=await partner(gql, "crm")
     )
-    assert partner["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert crm["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     staff = await gql.ok(f'{{ member(id: "{bob_id}") {{ consents {{ granted }} }} }}', bearer=ADMIN)
     assert len(staff["member"]["consents"]) == 9

@@ -10,6 +10,7 @@ from api.auth import Role
 from domain.clock import FixedClock
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.partner_helpers import partner
 from tests.e2e.points_helpers import award_manual, award_order, member_token, redeem
 from tests.e2e.privacy_helpers import ADMIN, download, exported, mentions, request_export
 from tests.e2e.rewards_helpers import REDEEM, create_reward, payload
@@ -77,7 +78,8 @@ async def test_a_member_token_cannot_read_another_members_export(gql: GraphQLCli
     assert [e["code"] for e in refused["userErrors"]] == ["MEMBER_NOT_FOUND"]
     refused = await request_export(gql, member_token("ann"), externalId="bob")
     assert [e["code"] for e in refused["userErrors"]] == ["MEMBER_NOT_FOUND"]
-    for bearer in (token(Role.STOREFRONT), token(Role.ADMIN, "globex"), token(Role.PARTNER)):
+    crm = await partner(gql, "crm")
+    for bearer in (token(Role.STOREFRONT), token(Role.ADMIN, "globex"), crm):
         assert (await download(gql, path, bearer))[0] == 404
     assert (await download(gql, path, None))[0] == 401
     assert (await download(gql, path, "not-a-token"))[0] == 401

@@ -21,6 +21,7 @@ from domain.members import MemberStatus
 from loyalty.models import Member
 from tests.conftest import AUTH, START, TEST_SECRET, token
 from tests.e2e.conftest import CREATE_PROGRAM, ENROLL, GraphQLClient, enroll, provision
+from tests.e2e.partner_helpers import partner
 
 pytestmark = pytest.mark.e2e
 
@@ -124,7 +125,8 @@ async def test_program_is_a_node_visible_only_to_its_own_tenant(gql: GraphQLClie
 async def test_partner_sees_no_members(gql: GraphQLClient) -> None:
     await provision(gql)
     member_id = await enroll(gql, "c-1")
-    assert (await gql.ok(NODE, {"id": member_id}, bearer=token(Role.PARTNER)))["node"] is None
+    crm = await partner(gql, "crm")
+    assert (await gql.ok(NODE, {"id": member_id}, bearer=crm))["node"] is None
 
 
 async def test_erased_member_cannot_be_rewritten_or_read_as_me(gql: GraphQLClient) -> None:

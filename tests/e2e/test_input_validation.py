@@ -23,6 +23,7 @@ from api.auth import Role
 from api.schema import schema
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient
+from tests.e2e.partner_helpers import partner, register_client
 from tests.e2e.points_helpers import award_order
 
 pytestmark = pytest.mark.e2e
@@ -204,6 +205,9 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ("deleteWebhookSubscription", Role.ADMIN, {"subscriptionId": ""}),
     ("sendTestWebhook", Role.ADMIN, {"subscriptionId": ""}),
     ("redeliverWebhook", Role.ADMIN, {"deliveryId": ""}),
+    ("registerPartnerClient", Role.ADMIN, {"name": "CRM", "scopes": ["REFERRALS_READ"]}),
+    ("rotatePartnerClientSecret", Role.ADMIN, {"clientId": "", "overlapHours": 24}),
+    ("revokePartnerClient", Role.ADMIN, {"clientId": ""}),
 ]
 NEW_WEBHOOK = """mutation { createWebhookSubscription(input: {url: "https://hooks.example/in",
   eventTypes: ["points.earned"]}) { subscription { id } } }"""
@@ -353,6 +357,10 @@ async def test_bad_strings_and_decimals_are_refused_at_their_field_and_change_no
             "deliveryId": ping["sendTestWebhook"]["delivery"]["id"],
         }
         valid = {k: ids[k] if v == "" and k in ids else v for k, v in valid.items()}
+    if mutation in ("rotatePartnerClientSecret", "revokePartnerClient"):
+        registered = await register_client(gql, "crm")
+        valid = {**valid, "clientId": registered["client"]["id"]}
+    bearer = await partner(gql, "fuzz") if role is Role.PARTNER else token(role)
     query = (
         f"mutation($input: {input_types()[mutation].name}!) {{ {mutation}(input: $input) "
         "{ userErrors { field code } } }"
@@ -360,7 +368,7 @@ async def test_bad_strings_and_decimals_are_refused_at_their_field_and_change_no
     before = await snapshot()
     unrefused = []
     for path, label, bad in cases(mutation, valid):
-        body = await post_raw(gql.http, query, {"input": with_value(valid, path, bad)}, token(role))
+        body = await post_raw(gql.http, query, {"input": with_value(valid, path, bad)}, bearer)
         codes = [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
         fields = [
             e["field"] for e in (body.get("data") or {}).get(mutation, {}).get("userErrors", [])

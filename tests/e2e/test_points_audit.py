@@ -14,6 +14,7 @@ from domain.clock import FixedClock
 from loyalty.points.jobs import run_due
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.partner_helpers import partner
 from tests.e2e.points_helpers import (
     ADJUST,
     ADMIN,
@@ -88,7 +89,8 @@ async def test_a_ledger_entry_is_a_node_for_whoever_may_see_it(
         assert (found["id"], found["kind"], found["points"]) == (mine, "EARN", 10)
     assert (await _node(gql, bobs, STORE) or {}).get("points") == 20
     assert await _node(gql, bobs, member_token(ann)) is None  # another member's entry
-    assert await _node(gql, mine, token(Role.PARTNER)) is None  # partners see no members
+    crm = await partner(gql, "crm")
+    assert await _node(gql, mine, crm) is None  # partners see no ledger entries
     assert await _node(gql, mine, token(Role.ADMIN, "globex")) is None  # another program
 
 

@@ -10,6 +10,7 @@ import pytest
 from domain.referrals import ALPHABET, CODE_LENGTH
 from loyalty.referrals.models import ReferralFraud
 from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.partner_helpers import partner
 from tests.e2e.points_helpers import (
     ADMIN,
     STORE,
@@ -27,7 +28,6 @@ from tests.e2e.referral_helpers import (
     configure_referrals,
     enroll_with,
     me,
-    partner,
     program_referrals,
     review,
 )
@@ -151,7 +151,7 @@ async def test_self_referral_by_the_same_email_is_refused_and_audited(
 
 
 async def test_a_partner_cannot_refer_the_referrer_itself(gql: GraphQLClient, ann: str) -> None:
-    payload = await attribute(gql, await code_of(gql, ann), ann, bearer=partner("p1"))
+    payload = await attribute(gql, await code_of(gql, ann), ann, bearer=await partner(gql, "p1"))
     assert errors(payload) == ["SELF_REFERRAL"]
 
 
@@ -179,7 +179,7 @@ async def test_a_suspended_referrers_code_does_not_attribute(gql: GraphQLClient,
 async def test_an_existing_customer_is_not_a_referral(gql: GraphQLClient, ann: str) -> None:
     await enroll(gql, "bob")
     await award_order(gql, "bob", "o-1", "50.00")
-    payload = await attribute(gql, await code_of(gql, ann), "bob", bearer=partner("p1"))
+    payload = await attribute(gql, await code_of(gql, ann), "bob", bearer=await partner(gql, "p1"))
     assert errors(payload) == ["REFEREE_ALREADY_MEMBER"]
     assert await _rules() == [("ALREADY_MEMBER", "INVALID")]
 
@@ -187,7 +187,9 @@ async def test_an_existing_customer_is_not_a_referral(gql: GraphQLClient, ann: s
 async def test_the_first_valid_attribution_wins(gql: GraphQLClient, ann: str) -> None:
     await enroll(gql, "carl")
     await enroll_with(gql, "bob", await code_of(gql, ann))
-    payload = await attribute(gql, await code_of(gql, "carl"), "bob", bearer=partner("p1"))
+    payload = await attribute(
+        gql, await code_of(gql, "carl"), "bob", bearer=await partner(gql, "p1")
+    )
     assert errors(payload) == ["ALREADY_REFERRED"]
 
 
@@ -260,22 +262,22 @@ async def test_partners_see_only_the_referrals_they_brought(gql: GraphQLClient, 
     code = await code_of(gql, ann)
     await enroll(gql, "bob")
     await enroll(gql, "carl")
-    first = await attribute(gql, code, "bob", bearer=partner("p1"), idem="same")
+    first = await attribute(gql, code, "bob", bearer=await partner(gql, "p1"), idem="same")
     assert first["userErrors"] == []
     assert first["referral"]["status"] == "PENDING"
-    replay = await attribute(gql, code, "bob", bearer=partner("p1"), idem="same")
+    replay = await attribute(gql, code, "bob", bearer=await partner(gql, "p1"), idem="same")
     assert replay["referral"]["id"] == first["referral"]["id"]
-    await attribute(gql, code.lower(), "carl", bearer=partner("p2"))
-    again = await attribute(gql, code, "bob", bearer=partner("p1"), idem="other")
+    await attribute(gql, code.lower(), "carl", bearer=await partner(gql, "p2"))
+    again = await attribute(gql, code, "bob", bearer=await partner(gql, "p1"), idem="other")
     assert again["referral"]["id"] == first["referral"]["id"]  # the same attribution again
-    replay = await attribute(gql, code, "bob", bearer=partner("p1"), idem="other")
+    replay = await attribute(gql, code, "bob", bearer=await partner(gql, "p1"), idem="other")
     assert replay["referral"]["id"] == first["referral"]["id"]
-    mine = await program_referrals(gql, bearer=partner("p1"))
+    mine = await program_referrals(gql, bearer=await partner(gql, "p1"))
     assert [r["id"] for r in mine] == [first["referral"]["id"]]
     assert mine[0]["referee"] is None  # partners see no members
-    assert len(await program_referrals(gql, bearer=partner("p2"))) == 1
+    assert len(await program_referrals(gql, bearer=await partner(gql, "p2"))) == 1
     assert len(await program_referrals(gql)) == 2
-    assert await program_referrals(gql, bearer=partner("p1", program="other")) == []
+    assert await program_referrals(gql, bearer=await partner(gql, "p1", program="other")) == []
     body = await gql.post("{ referrals(first: 5) { edges { cursor } } }", bearer=member_token(ann))
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await gql.post("{ referrals(first: 5) { edges { cursor } } }", bearer=STORE)

@@ -13,6 +13,7 @@ from backbone.bus import MessageBus
 from loyalty.webhooks import service
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, provision
+from tests.e2e.partner_helpers import partner, partner_subject
 from tests.e2e.webhook_receiver import Receiver
 
 CREATE = """
@@ -73,15 +74,11 @@ async def test_partners_manage_their_own_subscriptions_and_admins_all(
     gql: GraphQLClient,
 ) -> None:
     await provision(gql)
-    crm, ads, admin = (
-        token(Role.PARTNER, subject="crm"),
-        token(Role.PARTNER, subject="ads"),
-        token(Role.ADMIN),
-    )
+    crm, ads, admin = (await partner(gql, "crm"), await partner(gql, "ads"), token(Role.ADMIN))
     mine = await _create(gql, crm, "http://127.0.0.1:9/hooks")
     assert mine["userErrors"] == []
     assert mine["secret"].startswith("whsec_")
-    assert mine["subscription"]["owner"] == "partner:crm"
+    assert mine["subscription"]["owner"] == f"partner:{await partner_subject(gql, 'crm')}"
     theirs = await _create(gql, ads, "http://localhost:9/other")
     listed = await gql.ok(LIST, bearer=crm)
     assert [n["id"] for n in listed["webhookSubscriptions"]["nodes"]] == [
@@ -161,7 +158,7 @@ async def test_a_ping_is_sent_signed_listed_and_redelivered_under_its_id(
     gql: GraphQLClient, bus: MessageBus
 ) -> None:
     await provision(gql)
-    crm = token(Role.PARTNER, subject="crm")
+    crm = await partner(gql, "crm")
     receiver = Receiver()
     created = await _create(gql, crm, receiver.url)
     sid, secret = created["subscription"]["id"], created["secret"]

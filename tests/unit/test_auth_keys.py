@@ -37,13 +37,15 @@ def test_rs256_token_with_known_kid_accepted(
 ) -> None:
     token = mint_token(
         settings("RS256"),
-        role=Role.PARTNER,
+        role=Role.STOREFRONT,
         program_key="coffee-club",
         subject="partner-app",
         private_key=pem(rsa_key),
         kid="rsa-1",
     )
-    assert rs_verifier.verify_sync(token) == Principal(Role.PARTNER, "coffee-club", "partner-app")
+    assert rs_verifier.verify_sync(token) == Principal(
+        Role.STOREFRONT, "coffee-club", "partner-app"
+    )
 
 
 @pytest.mark.parametrize("headers", [{"kid": "rsa-unknown"}, {}, {"kid": ""}])

@@ -29,6 +29,11 @@ EXPECTED = {
     ("loyalty/webhooks/service.py", "may_use"),
     # referral_display (CONSENT): a referee's display name shown to its referrer; null without.
     ("api/referrals/types.py", "may_use_many"),
+    # partner_sharing (CONSENT): a partner reads a member's profile only with it, logged once
+    # a day per partner; without it, only whether the partner brought the member in.
+    ("api/partners/members.py", "use_if_allowed"),
+    # partner_sharing: the event log shows a partner a member's id only with consent.
+    ("api/events/types.py", "may_use_many"),
 }
 
 

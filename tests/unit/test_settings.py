@@ -64,12 +64,49 @@ def test_production_with_keys_is_accepted(tmp_path: Path) -> None:
             **SERVERS,
             "LOYALTY_JWT_ALGORITHMS": "ES256",
             "LOYALTY_JWT_JWKS_URL": "https://idp.example/jwks.json",
+            "LOYALTY_OAUTH_SECRET": "o" * 32,
             "LOYALTY_DATA_DIR": str(tmp_path),
         }
     )
     assert not settings.development
     assert settings.auth.secret is None
+    assert settings.auth.oauth_secret == "o" * 32
+    assert settings.auth.oauth_token_ttl_seconds == 900
     assert not (tmp_path / "dev-jwt-secret").exists()
+    assert not (tmp_path / "dev-oauth-secret").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"LOYALTY_OAUTH_SECRET": ""}, "LOYALTY_OAUTH_SECRET is required in production"),
+        ({"LOYALTY_OAUTH_SECRET": "short"}, "at least 32 bytes"),
+        ({"LOYALTY_OAUTH_ISSUER": "loyalty-dev"}, "must differ from LOYALTY_JWT_ISSUER"),
+        ({"LOYALTY_OAUTH_TOKEN_TTL_SECONDS": "59"}, "at least 60"),
+        ({"LOYALTY_OAUTH_TOKEN_TTL_SECONDS": "3601"}, "at most 3600"),
+    ],
+)
+def test_partner_token_settings_are_checked(
+    tmp_path: Path, changes: dict[str, str], message: str
+) -> None:
+    source = {
+        "LOYALTY_ENV": "production",
+        **SERVERS,
+        "LOYALTY_JWT_SECRET": "j" * 32,
+        "LOYALTY_OAUTH_SECRET": "o" * 32,
+        "LOYALTY_DATA_DIR": str(tmp_path),
+        **changes,
+    }
+    with pytest.raises(SettingsError, match=message):
+        load_settings(source)
+
+
+def test_development_keeps_a_partner_token_secret_in_the_data_folder(tmp_path: Path) -> None:
+    first = load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).auth.oauth_secret
+    assert first is not None
+    assert len(first) >= 32
+    assert load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).auth.oauth_secret == first
+    assert first != load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).auth.secret
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,100 @@
+"""Every partner request is checked against its client as it stands now, not the token alone.
+
+A token is valid for 15 minutes; a revoked client's tokens must stop at once, and a client's
+scopes can only narrow a token's. So each request reads the client (program, scopes, active)
+from Redis, where it is kept for CACHE_SECONDS, or from PostgreSQL on a miss.
+
+Cache order: a miss fills the entry with SET NX; a revocation, after its commit, overwrites the
+entry unconditionally (and keeps it longer than any fill). Whichever order a concurrent fill
+and a revocation take, the revoked state is what stays. Redis down: every request reads
+PostgreSQL (slower, never wrong).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+
+import redis.exceptions
+from redis.asyncio import Redis
+
+from api.auth import AuthError, Principal
+from loyalty.partners import service
+from loyalty.partners.service import Access
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 10
+REVOKED_SECONDS = 600
+_REDIS_FAILURES = (redis.exceptions.RedisError, OSError)
+
+
+def _key(client_id: str) -> str:
+    return f"loyalty:partner-client:{client_id}"
+
+
+def _encode(access: Access) -> str:
+    return json.dumps(
+        {"program": access.program_key, "scopes": access.scopes, "active": access.active}
+    )
+
+
+def _decode(raw: bytes | str) -> Access | None:
+    try:
+        value = json.loads(raw)
+        return Access(
+            program_key=str(value["program"]),
+            scopes=tuple(str(scope) for scope in value["scopes"]),
+            active=value["active"] is True,
+        )
+    except (ValueError, KeyError, TypeError):
+        return None  # not ours, or an older shape: read the database instead
+
+
+async def _cached(redis: Redis | None, client_id: str) -> Access | None:
+    if redis is None:
+        return None
+    try:
+        raw = await redis.get(_key(client_id))
+    except _REDIS_FAILURES as error:
+        log.warning("partner gate: Redis unavailable, reading PostgreSQL: %s", error)
+        return None
+    return _decode(raw) if raw is not None else None
+
+
+async def current(redis: Redis | None, client_id: str) -> Access | None:
+    """The client as it stands (cached for at most CACHE_SECONDS, revocations at once)."""
+    found = await _cached(redis, client_id)
+    if found is not None:
+        return found
+    found = await service.access(client_id)
+    if found is not None and redis is not None:
+        try:
+            await redis.set(_key(client_id), _encode(found), ex=CACHE_SECONDS, nx=True)
+        except _REDIS_FAILURES as error:
+            log.warning("partner gate: could not cache a client: %s", error)
+    return found
+
+
+async def admit(redis: Redis | None, principal: Principal) -> Principal:
+    """The partner principal with the scopes its client still holds; AuthError when the client
+    is revoked, unknown, or of another program than the token says."""
+    found = await current(redis, principal.subject)
+    if found is None or found.program_key != principal.program_key:
+        raise AuthError("unknown partner client")
+    if not found.active:
+        raise AuthError("partner client revoked")
+    return dataclasses.replace(principal, scopes=principal.scopes & frozenset(found.scopes))
+
+
+async def revoked(redis: Redis, client_id: str, program_key: str) -> None:
+    """After a revocation commits: every replica's next request sees it. If Redis cannot be
+    told, a cached entry ends within CACHE_SECONDS anyway."""
+    entry = Access(program_key=program_key, scopes=(), active=False)
+    try:
+        await redis.set(_key(client_id), _encode(entry), ex=REVOKED_SECONDS)
+    except _REDIS_FAILURES as error:
+        log.warning(
+            "partner gate: revocation not cached, effective in %ss: %s", CACHE_SECONDS, error
+        )
