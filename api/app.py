@@ -35,7 +35,7 @@ from api.health import healthz, readyz
 from api.oauth.endpoint import MAX_BODY_BYTES as TOKEN_BODY_BYTES
 from api.oauth.endpoint import token_endpoint
 from api.outages import is_outage
-from api.partners import gate
+from api.partners.gate import PartnerGate
 from api.privacy.download import export_download
 from api.schema import MAX_TOKENS, schema
 from api.settings import Settings, SettingsError, load_settings
@@ -60,6 +60,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
         )
         self._verifier = verifier
         self._bus = bus
+        self._partners = PartnerGate()
         self._graphiql = graphiql
 
     async def execute_single(
@@ -97,13 +98,15 @@ class LoyaltyGraphQL(GraphQLHTTP):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Absent only when the app runs without its lifespan (a test's bare app).
         redis: Redis | None = getattr(request.app.state, "redis", None)
-        context = Context(clock=self._bus.clock, bus=self._bus, redis=redis)
+        context = Context(
+            clock=self._bus.clock, bus=self._bus, redis=redis, partner_gate=self._partners
+        )
         try:
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
                 principal = await self._verifier.verify(token)
                 if principal.role is Role.PARTNER:
-                    principal = await gate.admit(redis, principal)
+                    principal = await self._partners.admit(redis, principal)
                 context.principal = principal
         except AuthError as error:
             context.auth_error = error

@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from api.auth import AuthError, Principal, Role
 from api.errors import ClientError, TopLevelCode
+from api.partners.gate import PartnerGate
 from backbone.bus import MessageBus
 from domain.clock import Clock
 from domain.ledger import Balance
@@ -47,6 +48,7 @@ class Context:
     clock: Clock
     bus: MessageBus
     redis: Redis | None = None
+    partner_gate: PartnerGate | None = None
     principal: Principal | None = None
     auth_error: AuthError | None = None
     unavailable: bool = False  # a server needed to authenticate the caller did not answer

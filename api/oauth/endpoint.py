@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.auth import OAUTH_ALGORITHM, Role
+from api.graphql_http import RETRY_AFTER_SECONDS
 from api.outages import is_outage
 from api.settings import AuthSettings
 from domain.clock import Clock
@@ -48,6 +49,8 @@ class OAuthError(Exception):
         headers = dict(_NO_STORE)
         if self.status == 401:
             headers["WWW-Authenticate"] = 'Basic realm="loyalty", charset="UTF-8"'
+        if self.status == 503:
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return JSONResponse(
             {"error": self.code, "error_description": str(self)},
             status_code=self.status,

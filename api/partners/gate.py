@@ -7,7 +7,8 @@ from Redis, where it is kept for CACHE_SECONDS, or from PostgreSQL on a miss.
 Cache order: a miss fills the entry with SET NX; a revocation, after its commit, overwrites the
 entry unconditionally (and keeps it longer than any fill). Whichever order a concurrent fill
 and a revocation take, the revoked state is what stays. Redis down: every request reads
-PostgreSQL (slower, never wrong).
+PostgreSQL (slower, never wrong); after a failure Redis is left alone for PAUSE_SECONDS, so an
+unreachable Redis costs one timeout per pause, not one per request.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 
 import redis.exceptions
 from redis.asyncio import Redis
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 10
 REVOKED_SECONDS = 600
+PAUSE_SECONDS = 5.0
 _REDIS_FAILURES = (redis.exceptions.RedisError, OSError)
 
 
@@ -52,49 +55,58 @@ def _decode(raw: bytes | str) -> Access | None:
         return None  # not ours, or an older shape: read the database instead
 
 
-async def _cached(redis: Redis | None, client_id: str) -> Access | None:
-    if redis is None:
-        return None
-    try:
-        raw = await redis.get(_key(client_id))
-    except _REDIS_FAILURES as error:
-        log.warning("partner gate: Redis unavailable, reading PostgreSQL: %s", error)
-        return None
-    return _decode(raw) if raw is not None else None
+class PartnerGate:
+    """One per app (LoyaltyGraphQL holds it): the check of partner requests, and whether Redis
+    is worth asking right now."""
 
+    def __init__(self) -> None:
+        self._redis_paused_until = 0.0
 
-async def current(redis: Redis | None, client_id: str) -> Access | None:
-    """The client as it stands (cached for at most CACHE_SECONDS, revocations at once)."""
-    found = await _cached(redis, client_id)
-    if found is not None:
+    def _usable(self, redis: Redis | None) -> Redis | None:
+        return redis if redis is not None and time.monotonic() >= self._redis_paused_until else None
+
+    def _failed(self, what: str, error: Exception) -> None:
+        self._redis_paused_until = time.monotonic() + PAUSE_SECONDS
+        log.warning("partner gate: %s; Redis left alone for %ss: %s", what, PAUSE_SECONDS, error)
+
+    async def current(self, redis: Redis | None, client_id: str) -> Access | None:
+        """The client as it stands (cached for at most CACHE_SECONDS, revocations at once)."""
+        usable = self._usable(redis)
+        if usable is not None:
+            try:
+                raw = await usable.get(_key(client_id))
+            except _REDIS_FAILURES as error:
+                self._failed("reading PostgreSQL instead", error)
+                usable = None
+            else:
+                found = _decode(raw) if raw is not None else None
+                if found is not None:
+                    return found
+        found = await service.access(client_id)
+        if found is not None and usable is not None:
+            try:
+                await usable.set(_key(client_id), _encode(found), ex=CACHE_SECONDS, nx=True)
+            except _REDIS_FAILURES as error:
+                self._failed("could not cache a client", error)
         return found
-    found = await service.access(client_id)
-    if found is not None and redis is not None:
+
+    async def admit(self, redis: Redis | None, principal: Principal) -> Principal:
+        """The partner principal with the scopes its client still holds; AuthError when the
+        client is revoked, unknown, or of another program than the token says."""
+        found = await self.current(redis, principal.subject)
+        if found is None or found.program_key != principal.program_key:
+            raise AuthError("unknown partner client")
+        if not found.active:
+            raise AuthError("partner client revoked")
+        return dataclasses.replace(principal, scopes=principal.scopes & frozenset(found.scopes))
+
+    async def revoked(self, redis: Redis | None, client_id: str, program_key: str) -> None:
+        """After a revocation commits: every replica's next request sees it. Always tried, even
+        while paused: if Redis cannot be told, a cached entry ends within CACHE_SECONDS anyway."""
+        if redis is None:
+            return
+        entry = Access(program_key=program_key, scopes=(), active=False)
         try:
-            await redis.set(_key(client_id), _encode(found), ex=CACHE_SECONDS, nx=True)
+            await redis.set(_key(client_id), _encode(entry), ex=REVOKED_SECONDS)
         except _REDIS_FAILURES as error:
-            log.warning("partner gate: could not cache a client: %s", error)
-    return found
-
-
-async def admit(redis: Redis | None, principal: Principal) -> Principal:
-    """The partner principal with the scopes its client still holds; AuthError when the client
-    is revoked, unknown, or of another program than the token says."""
-    found = await current(redis, principal.subject)
-    if found is None or found.program_key != principal.program_key:
-        raise AuthError("unknown partner client")
-    if not found.active:
-        raise AuthError("partner client revoked")
-    return dataclasses.replace(principal, scopes=principal.scopes & frozenset(found.scopes))
-
-
-async def revoked(redis: Redis, client_id: str, program_key: str) -> None:
-    """After a revocation commits: every replica's next request sees it. If Redis cannot be
-    told, a cached entry ends within CACHE_SECONDS anyway."""
-    entry = Access(program_key=program_key, scopes=(), active=False)
-    try:
-        await redis.set(_key(client_id), _encode(entry), ex=REVOKED_SECONDS)
-    except _REDIS_FAILURES as error:
-        log.warning(
-            "partner gate: revocation not cached, effective in %ss: %s", CACHE_SECONDS, error
-        )
+            self._failed(f"revocation not cached, effective within {CACHE_SECONDS}s", error)

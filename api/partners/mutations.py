@@ -8,7 +8,6 @@ import strawberry
 
 from api.context import Context
 from api.errors import INPUT, user_errors
-from api.partners import gate
 from api.partners.types import (
     PartnerClient,
     PartnerClientPayload,
@@ -131,6 +130,8 @@ class PartnerMutations:
             )
         except InvalidInput as refused:
             return PartnerClientPayload(client=None, user_errors=user_errors(refused))
-        if info.context.redis is not None:
-            await gate.revoked(info.context.redis, client.client_id, program.key)
+        if info.context.partner_gate is not None:
+            await info.context.partner_gate.revoked(
+                info.context.redis, client.client_id, program.key
+            )
         return PartnerClientPayload(client=PartnerClient.of(client), user_errors=[])

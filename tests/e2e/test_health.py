@@ -116,3 +116,30 @@ async def test_a_redis_outage_degrades_readiness_but_keeps_the_replica_serving(
 
     redis_process.start()
     assert (await _ready_status(client, 200))["status"] == "ready"
+
+
+async def test_partners_are_checked_against_postgresql_while_redis_is_away(
+    client: httpx.AsyncClient, app_on_own_redis: Starlette, redis_process: RedisProcess
+) -> None:
+    """The client check of every partner request reads PostgreSQL when Redis is down: partners
+    keep working, and a revocation still stops them at once."""
+    from tests.e2e.conftest import GraphQLClient, provision
+    from tests.e2e.partner_helpers import register_client, token_response
+
+    gql = GraphQLClient(client)
+    await provision(gql)
+    registered = await register_client(gql, "crm", scopes=("referrals:read",))
+    credentials = (registered["client"]["clientId"], registered["clientSecret"])
+    bearer = (await token_response(client, *credentials)).json()["access_token"]
+    probe = "{ referrals(first: 1) { edges { cursor } } }"
+
+    redis_process.stop()
+    assert await gql.ok(probe, bearer=bearer) == {"referrals": {"edges": []}}
+    revoke = (
+        "mutation($id: ID!) { revokePartnerClient(input: {clientId: $id}) { userErrors { code } } }"
+    )
+    revoked = await gql.ok(revoke, {"id": registered["client"]["id"]}, bearer=token(Role.ADMIN))
+    assert revoked["revokePartnerClient"]["userErrors"] == []
+    refused = await gql.post(probe, bearer=bearer)
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    redis_process.start()

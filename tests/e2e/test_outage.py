@@ -214,3 +214,36 @@ async def test_a_database_that_stops_answering_is_a_503_not_a_hang(cable: Cable,
             await asyncio.sleep(0.2)
             recovered = await _post(http, MEMBERS, ADMIN)
         assert recovered.json() == {"data": {"members": {"edges": []}}}
+
+
+REGISTER = """mutation { registerPartnerClient(input: {name: "CRM", scopes: [REFERRALS_READ]})
+  { client { clientId } clientSecret } }"""
+REFERRALS = "{ referrals(first: 1) { edges { cursor } } }"
+
+
+async def test_partners_get_retryable_answers_while_the_database_is_away(
+    cable: Cable, api: str
+) -> None:
+    program = {"input": {"name": "Acme", "currency": "EUR"}}
+    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        await cable.plug()
+        assert (await _post(http, CREATE_PROGRAM, ADMIN, **program)).status_code == 200
+        registered = (await _post(http, REGISTER, ADMIN)).json()["data"]["registerPartnerClient"]
+        credentials = (registered["client"]["clientId"], registered["clientSecret"])
+        form = {"grant_type": "client_credentials"}
+        issued = await http.post("/oauth/token", data=form, auth=credentials)
+        partner = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+
+        await cable.unplug()
+        refused = await http.post("/oauth/token", data=form, auth=credentials)
+        assert (refused.status_code, refused.json()["error"]) == (503, "temporarily_unavailable")
+        assert refused.headers["Retry-After"].isdigit()
+        # The partner's client cannot be checked (nothing cached yet): retry, not "unauthenticated".
+        unchecked = await _post(http, REFERRALS, partner)
+        assert unchecked.status_code == 503, unchecked.text
+        assert unchecked.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+
+        await cable.plug()
+        assert (await http.post("/oauth/token", data=form, auth=credentials)).status_code == 200
+        answered = await _post(http, REFERRALS, partner)
+        assert answered.json() == {"data": {"referrals": {"edges": []}}}
