@@ -206,7 +206,7 @@ async def check_resolves_publicly(url: str) -> None:
     """In production, refuse a URL whose host resolves to an address off the public internet."""
     if not production():
         return
-    if await _refused_host(url):
+    if await _public_address(url) is None:
         raise InvalidInput(
             Problem(
                 ("url",),
@@ -216,7 +216,8 @@ async def check_resolves_publicly(url: str) -> None:
         )
 
 
-async def _refused_host(url: str) -> bool:
+async def _public_address(url: str) -> str | None:
+    """An address the URL's host resolves to, when every one it resolves to is public."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
@@ -224,11 +225,23 @@ async def _refused_host(url: str) -> bool:
             host, parts.port or (443 if parts.scheme == "https" else 80)
         )
     except OSError:
-        return True
-    addresses = {info[4][0] for info in infos}
-    return not addresses or any(
-        refused_address(ipaddress.ip_address(str(address).split("%")[0])) for address in addresses
-    )
+        return None
+    addresses = sorted({str(info[4][0]).split("%")[0] for info in infos})
+    if not addresses or any(refused_address(ipaddress.ip_address(a)) for a in addresses):
+        return None
+    return addresses[0]
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The URL sent to `address` itself, with the original host as Host header and TLS server
+    name (SNI, and so certificate checks): a name resolving elsewhere after the check (DNS
+    rebinding) cannot redirect the send."""
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host_header = parts.netloc.rpartition("@")[2]
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"host": host_header}, extensions
 
 
 _CREATE = f"""
@@ -562,8 +575,14 @@ async def _post(
     def elapsed() -> int:
         return round((time.monotonic() - started) * 1000)
 
-    if production() and await _refused_host(claimed.url):
-        return Outcome(None, elapsed(), "", "The host resolves to a refused address.")
+    url: str = claimed.url
+    pinning: dict[str, str] = {}
+    extensions: dict[str, Any] = {}
+    if production():
+        address = await _public_address(claimed.url)
+        if address is None:
+            return Outcome(None, elapsed(), "", "The host resolves to a refused address.")
+        url, pinning, extensions = pinned(claimed.url, address)
     # The signing time is the real time of sending: receivers compare it with their own clock.
     timestamp = wall.now().replace(microsecond=0)
     headers = {
@@ -572,9 +591,12 @@ async def _post(
         "webhook-signature": signature(claimed, timestamp, now=now),
         "content-type": "application/json",
         "user-agent": USER_AGENT,
+        **pinning,
     }
     try:
-        response = await client.post(claimed.url, content=claimed.body.encode(), headers=headers)
+        response = await client.post(
+            url, content=claimed.body.encode(), headers=headers, extensions=extensions
+        )
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as error:
         return Outcome(None, elapsed(), "", f"{type(error).__name__}: {error}"[:500])
     text = response.content[:RESPONSE_KEPT].decode(errors="replace")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import standardwebhooks
 
@@ -187,3 +188,40 @@ async def test_a_ping_is_sent_signed_listed_and_redelivered_under_its_id(
     assert delivery["attempts"][0]["latencyMs"] >= 0
     data = await gql.ok(DELIVERIES, {"id": sid, "status": "FAILED"}, bearer=crm)
     assert data["webhookDeliveries"]["nodes"] == []
+
+
+async def test_production_sends_to_the_address_it_checked_under_the_original_host(
+    gql: GraphQLClient, bus: MessageBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host is resolved and checked once per send, and the POST goes to that very address
+    (Host header and TLS name kept), so a name re-resolving elsewhere (DNS rebinding) cannot
+    redirect it."""
+    await provision(gql)
+    admin = token(Role.ADMIN)
+    receiver = Receiver()
+    url = f"http://localhost:{receiver.port}/hooks"
+    created = await _create(gql, admin, url)
+    monkeypatch.setenv("LOYALTY_ENV", "production")
+    # This test's receiver is on loopback, which production refuses: admit it for the test only.
+    monkeypatch.setattr(service, "refused_address", lambda address: False)
+    await gql.ok(PING, {"id": created["subscription"]["id"]}, bearer=admin)
+    sent: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        sent.append(request)
+
+    await receiver.start()
+    try:
+        async with httpx.AsyncClient(event_hooks={"request": [record]}) as client:
+            assert await service.send_due(bus, client=client) == 1
+    finally:
+        await receiver.stop()
+    [request] = sent
+    assert request.url.host == "127.0.0.1"  # the address checked, not the name again
+    [received] = receiver.requests
+    assert received.headers["host"] == f"localhost:{receiver.port}"
+    assert service.pinned("https://hooks.example:8443/in?x=1", "2001:db8::1") == (
+        "https://[2001:db8::1]:8443/in?x=1",
+        {"host": "hooks.example:8443"},
+        {"sni_hostname": "hooks.example"},
+    )
