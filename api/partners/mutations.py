@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -16,9 +17,11 @@ from api.partners.types import (
 )
 from api.permissions import IsAdmin
 from api.relay import decode_global_id
+from backbone.bus import Command
 from domain.partners import OVERLAP_DEFAULT, Scope
 from domain.validation import ErrorCode, InvalidInput, Problem, actor
 from loyalty.partners import commands
+from loyalty.partners.service import Client
 
 _OVERLAP_HOURS = int(OVERLAP_DEFAULT.total_seconds() // 3600)
 
@@ -53,6 +56,23 @@ def _key(global_id: str) -> int:
     return key
 
 
+async def _with_secret(
+    info: strawberry.Info[Context, Any],
+    command: Callable[[int], Command[tuple[Client, str]]],
+) -> PartnerClientSecretPayload:
+    """Run a command answering a client and its new secret; its refusals as userErrors."""
+    try:
+        program = await info.context.require_program()
+        client, secret = await info.context.bus.handle(command(program.id))
+    except InvalidInput as refused:
+        return PartnerClientSecretPayload(
+            client=None, client_secret=None, user_errors=user_errors(refused)
+        )
+    return PartnerClientSecretPayload(
+        client=PartnerClient.of(client), client_secret=secret, user_errors=[]
+    )
+
+
 @strawberry.type
 class PartnerMutations:
     @strawberry.mutation(
@@ -66,23 +86,16 @@ class PartnerMutations:
         input: Annotated[RegisterPartnerClientInput, strawberry.argument(description=INPUT)],
     ) -> PartnerClientSecretPayload:
         principal = info.context.require_principal()
-        try:
-            program = await info.context.require_program()
-            client, secret = await info.context.bus.handle(
-                commands.RegisterPartnerClient(
-                    program_id=program.id,
-                    name=input.name,
-                    scopes=tuple(Scope(scope).value for scope in input.scopes),
-                    actor=actor(principal.role.value, principal.subject),
-                )
+
+        def command(program_id: int) -> commands.RegisterPartnerClient:
+            return commands.RegisterPartnerClient(
+                program_id=program_id,
+                name=input.name,
+                scopes=tuple(Scope(scope).value for scope in input.scopes),
+                actor=actor(principal.role.value, principal.subject),
             )
-        except InvalidInput as refused:
-            return PartnerClientSecretPayload(
-                client=None, client_secret=None, user_errors=user_errors(refused)
-            )
-        return PartnerClientSecretPayload(
-            client=PartnerClient.of(client), client_secret=secret, user_errors=[]
-        )
+
+        return await _with_secret(info, command)
 
     @strawberry.mutation(
         description="Issue a new secret for a client (answered here, once); the secrets in use "
@@ -94,22 +107,15 @@ class PartnerMutations:
         info: strawberry.Info[Context, Any],
         input: Annotated[RotatePartnerClientSecretInput, strawberry.argument(description=INPUT)],
     ) -> PartnerClientSecretPayload:
-        try:
-            program = await info.context.require_program()
-            client, secret = await info.context.bus.handle(
-                commands.RotatePartnerSecret(
-                    program_id=program.id,
-                    client_key=_key(input.client_id),
-                    overlap_hours=input.overlap_hours,
-                )
+
+        def command(program_id: int) -> commands.RotatePartnerSecret:
+            return commands.RotatePartnerSecret(
+                program_id=program_id,
+                client_key=_key(input.client_id),
+                overlap_hours=input.overlap_hours,
             )
-        except InvalidInput as refused:
-            return PartnerClientSecretPayload(
-                client=None, client_secret=None, user_errors=user_errors(refused)
-            )
-        return PartnerClientSecretPayload(
-            client=PartnerClient.of(client), client_secret=secret, user_errors=[]
-        )
+
+        return await _with_secret(info, command)
 
     @strawberry.mutation(
         description="Revoke a client, for good: its secrets stop at once, and so do the tokens "

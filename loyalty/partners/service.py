@@ -82,6 +82,11 @@ FROM partner_client c JOIN program p ON p.id = c.program_id WHERE c.client_id = 
 """
 
 
+def _scopes(raw: Any) -> tuple[str, ...]:
+    """A JSONB array as the driver answers it: text, unless a codec decoded it already."""
+    return tuple(json.loads(raw) if isinstance(raw, str) else raw)
+
+
 def _secrets(raw: Any) -> tuple[SecretInfo, ...]:
     rows = json.loads(raw) if isinstance(raw, str) else raw
     return tuple(
@@ -95,13 +100,12 @@ def _secrets(raw: Any) -> tuple[SecretInfo, ...]:
 
 
 def _client(row: dict[str, Any]) -> Client:
-    scopes = row["scopes"]
     return Client(
         id=row["id"],
         program_id=row["program_id"],
         client_id=row["client_id"],
         name=row["name"],
-        scopes=tuple(json.loads(scopes) if isinstance(scopes, str) else scopes),
+        scopes=_scopes(row["scopes"]),
         active=row["active"],
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
@@ -226,8 +230,7 @@ async def authenticate(
     )
     if not rows:
         return None
-    scopes = rows[0]["scopes"]
-    return rows[0]["program_key"], tuple(json.loads(scopes) if isinstance(scopes, str) else scopes)
+    return rows[0]["program_key"], _scopes(rows[0]["scopes"])
 
 
 async def access(client_id: str) -> Access | None:
@@ -235,10 +238,9 @@ async def access(client_id: str) -> Access | None:
     rows = await connections.get("default").execute_query_dict(_ACCESS, [client_id])
     if not rows:
         return None
-    scopes = rows[0]["scopes"]
     return Access(
         program_key=rows[0]["program_key"],
-        scopes=tuple(json.loads(scopes) if isinstance(scopes, str) else scopes),
+        scopes=_scopes(rows[0]["scopes"]),
         active=rows[0]["active"],
     )
 
