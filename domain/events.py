@@ -208,6 +208,17 @@ class HoldExpired(RedemptionEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RewardGranted(DomainEvent):
+    """A reward given at no points cost (a gift redemption), and why (e.g. `referral:12`)."""
+
+    type: ClassVar[str] = "reward.granted"
+    member_id: int
+    redemption_id: int
+    reward_id: int
+    source_ref: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookSubscriptionCreated(DomainEvent):
     """A partner endpoint subscribed to some of the program's events (its key only)."""
 
@@ -380,6 +391,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     RedemptionConfirmed,
     RedemptionCancelled,
     HoldExpired,
+    RewardGranted,
     WebhookSubscriptionCreated,
     WebhookSecretRotated,
     WebhookEndpointDisabled,

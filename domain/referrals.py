@@ -72,6 +72,15 @@ class Status(StrEnum):
     EXPIRED = "EXPIRED"  # no qualifying order within the attribution window
 
 
+class GiftOutcome(StrEnum):
+    """What became of one side's catalog reward of a referral."""
+
+    GRANTED = "GRANTED"  # given at conversion
+    REFUSED = "REFUSED"  # not given (out of stock, inactive...): the points were, all the same
+    TAKEN_BACK = "TAKEN_BACK"  # the referral was reversed before the reward was used
+    KEPT_USED = "KEPT_USED"  # the referral was reversed after its code was used: it stays
+
+
 class Verdict(StrEnum):
     VALID = "VALID"
     INVALID = "INVALID"
@@ -117,6 +126,9 @@ class Settings:
     lifetime_cap: int | None = None
     grace_days: int = 30
     link_template: str = "https://shop.example/r/{code}"
+    # Catalog rewards (keys) each side also receives at conversion, at no points cost; or none.
+    referrer_reward_id: int | None = None
+    referee_reward_id: int | None = None
 
     def link(self, code: str) -> str:
         return self.link_template.replace(CODE_PLACEHOLDER, code)

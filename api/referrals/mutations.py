@@ -59,6 +59,16 @@ class ConfigureReferralsInput:
     link_template: str = strawberry.field(
         default=_DEFAULTS.link_template, description="An https URL holding {code} once."
     )
+    referrer_reward_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A catalog reward of the program (global id) the referrer also receives at "
+        "conversion, at no points cost and under the reward's own rules; null: points only.",
+    )
+    referee_reward_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A catalog reward of the program (global id) the referee also receives at "
+        "conversion, at no points cost and under the reward's own rules; null: points only.",
+    )
 
 
 @strawberry.type(description="Result of configureReferrals.")
@@ -108,6 +118,23 @@ async def _referral(info: strawberry.Info[Context, Any], key: int) -> Referral:
     return referral_of(rows[0], shown=None)
 
 
+def _reward_keys(input: ConfigureReferralsInput) -> tuple[int | None, int | None]:
+    """The settings' catalog rewards as keys; INVALID_ID for a text that is no Reward id."""
+    keys: list[int | None] = []
+    problems = []
+    for field, value in (
+        ("referrerRewardId", input.referrer_reward_id),
+        ("refereeRewardId", input.referee_reward_id),
+    ):
+        key = decode_global_id(value, "Reward") if value is not None else None
+        if value is not None and key is None:
+            problems.append(Problem((field,), "Not a Reward id.", ErrorCode.INVALID_ID))
+        keys.append(key)
+    if problems:
+        raise InvalidInput(*problems)
+    return keys[0], keys[1]
+
+
 def _principal_actor(info: strawberry.Info[Context, Any]) -> str:
     principal = info.context.require_principal()
     return actor(principal.role.value, principal.subject)
@@ -147,14 +174,16 @@ class ReferralMutations:
         info: strawberry.Info[Context, Any],
         input: Annotated[ConfigureReferralsInput, strawberry.argument(description=INPUT)],
     ) -> ConfigureReferralsPayload:
-        settings = rules.Settings(
-            window_days=input.window_days, min_order_total=input.min_order_total,
-            referrer_points=input.referrer_points, referee_points=input.referee_points,
-            velocity_cap=input.velocity_cap, velocity_days=input.velocity_days,
-            velocity_action=input.velocity_action, lifetime_cap=input.lifetime_cap,
-            grace_days=input.grace_days, link_template=input.link_template,
-        )  # fmt: skip
         try:
+            referrer_reward, referee_reward = _reward_keys(input)
+            settings = rules.Settings(
+                window_days=input.window_days, min_order_total=input.min_order_total,
+                referrer_points=input.referrer_points, referee_points=input.referee_points,
+                velocity_cap=input.velocity_cap, velocity_days=input.velocity_days,
+                velocity_action=input.velocity_action, lifetime_cap=input.lifetime_cap,
+                grace_days=input.grace_days, link_template=input.link_template,
+                referrer_reward_id=referrer_reward, referee_reward_id=referee_reward,
+            )  # fmt: skip
             saved = await info.context.bus.handle(
                 ConfigureReferrals(program=await info.context.require_program(), settings=settings)
             )

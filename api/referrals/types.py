@@ -19,7 +19,7 @@ from consent.published import may_use_many
 from domain import referrals as rules
 from domain.consent import REFERRAL_DISPLAY
 from domain.partners import Scope
-from domain.validation import actor
+from domain.validation import ErrorCode, actor
 from loyalty.referrals import reads, store
 from loyalty.referrals.commands import EnsureReferralCode
 
@@ -36,6 +36,17 @@ described_enum(
         "REJECTED": "Refused at conversion or by review: nobody was rewarded.",
         "REVERSED": "Converted, then the order was returned: both rewards were taken back.",
         "EXPIRED": "No qualifying order within the attribution window.",
+    },
+)
+described_enum(
+    rules.GiftOutcome,
+    name="ReferralRewardOutcome",
+    description="What became of one side's catalog reward of a referral.",
+    values={
+        "GRANTED": "Given at conversion, at no points cost (a redemption with giftSource).",
+        "REFUSED": "Not given (see refusal); the points part of the reward was given all the same.",
+        "TAKEN_BACK": "The referral was reversed before the reward was used: it was cancelled.",
+        "KEPT_USED": "The referral was reversed after the reward's code was used: it was kept.",
     },
 )
 described_enum(
@@ -57,6 +68,36 @@ class ReferralReferee:
     )
 
 
+def global_id(type_name: str, key: int | None) -> strawberry.ID | None:
+    return None if key is None else strawberry.ID(str(relay.GlobalID(type_name, str(key))))
+
+
+@strawberry.type(description="One side's catalog reward of a converted referral.")
+class ReferralCatalogReward:
+    reward_id: strawberry.ID = strawberry.field(description="The reward's global id.")
+    redemption_id: strawberry.ID | None = strawberry.field(
+        description="The redemption that gave it (seen by the member and staff); null if refused."
+    )
+    outcome: rules.GiftOutcome = strawberry.field(description="What became of it.")
+    refusal: ErrorCode | None = strawberry.field(
+        description="Why it was not given (OUT_OF_STOCK, NOT_AVAILABLE, TIER_REQUIRED, "
+        "LIMIT_REACHED, REWARD_NOT_FOUND); null otherwise."
+    )
+
+    @classmethod
+    def of(cls, row: dict[str, Any], side: str) -> ReferralCatalogReward | None:
+        reward_id = global_id("Reward", row[f"{side}_reward_id"])
+        if reward_id is None:
+            return None
+        refusal = row[f"{side}_reward_refusal"]
+        return cls(
+            reward_id=reward_id,
+            redemption_id=global_id("Redemption", row[f"{side}_redemption_id"]),
+            outcome=rules.GiftOutcome(row[f"{side}_reward_outcome"]),
+            refusal=ErrorCode(refusal) if refusal is not None else None,
+        )
+
+
 @strawberry.type(description="One referral: a referee attributed to a referrer's code.")
 class Referral(relay.Node):
     referral_id: relay.NodeID[int]
@@ -75,6 +116,12 @@ class Referral(relay.Node):
     hold_rule: str | None = strawberry.field(
         description="The fraud rule that held or rejected the conversion (VELOCITY_CAP, "
         "LIFETIME_CAP, REFERRER_NOT_ACTIVE); null otherwise."
+    )
+    referrer_reward: ReferralCatalogReward | None = strawberry.field(
+        description="The referrer's catalog reward, once converted with one in the settings."
+    )
+    referee_reward: ReferralCatalogReward | None = strawberry.field(
+        description="The referee's catalog reward, once converted with one in the settings."
     )
     referee: ReferralReferee | None = strawberry.field(
         description="The referee, for its referrer and the program's staff; null for partners."
@@ -110,6 +157,14 @@ class ReferralSettings:
     grace_days: int = strawberry.field(
         description="Days a regenerated member's old code keeps attributing."
     )
+    referrer_reward_id: strawberry.ID | None = strawberry.field(
+        description="A catalog reward (global id) the referrer also receives, at no points "
+        "cost; null for none."
+    )
+    referee_reward_id: strawberry.ID | None = strawberry.field(
+        description="A catalog reward (global id) the referee also receives, at no points "
+        "cost; null for none."
+    )
     link_template: str = strawberry.field(description="The referral link, {code} replaced.")
 
     @classmethod
@@ -120,6 +175,8 @@ class ReferralSettings:
             velocity_cap=s.velocity_cap, velocity_days=s.velocity_days,
             velocity_action=s.velocity_action, lifetime_cap=s.lifetime_cap,
             grace_days=s.grace_days, link_template=s.link_template,
+            referrer_reward_id=global_id("Reward", s.referrer_reward_id),
+            referee_reward_id=global_id("Reward", s.referee_reward_id),
         )  # fmt: skip
 
 
@@ -139,6 +196,8 @@ def referral_of(row: dict[str, Any], *, shown: set[int] | None) -> Referral:
         rewarded_points=row["referrer_points"] if rewarded else 0,
         referee_rewarded_points=row["referee_points"] if rewarded else 0,
         hold_rule=row["hold_rule"],
+        referrer_reward=ReferralCatalogReward.of(row, "referrer"),
+        referee_reward=ReferralCatalogReward.of(row, "referee"),
         referee=referee,
     )
 

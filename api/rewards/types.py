@@ -48,7 +48,13 @@ def code_loader(context: Context) -> Any:
 )
 class Redemption(relay.Node):
     redemption_id: relay.NodeID[int]
-    points: int = strawberry.field(description="The points it costs (the member's tier price).")
+    points: int = strawberry.field(
+        description="The points it costs (the member's tier price); 0 for a gift."
+    )
+    gift_source: str | None = strawberry.field(
+        description="For a reward given at no points cost, why (e.g. `referral:12`, a referral's "
+        "reward); null for a redemption."
+    )
     status: RedemptionStatus = strawberry.field(description="Where it stands.")
     hold_expires_at: datetime | None = strawberry.field(
         description="For a checkout hold: when its points and stock return unless confirmed."
@@ -91,6 +97,7 @@ class Redemption(relay.Node):
         return cls(
             redemption_id=redemption.id,
             points=redemption.points,
+            gift_source=redemption.gift_source,
             status=redemption.status,
             hold_expires_at=redemption.hold_expires_at,
             created_at=redemption.created_at,

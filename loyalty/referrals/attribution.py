@@ -64,8 +64,33 @@ def not_configured() -> InvalidInput:
 
 
 async def configure_referrals(command: ConfigureReferrals, uow: UnitOfWork) -> Settings:
-    settings = validate_settings(command.settings)
+    """Every problem at once: the rules' (domain) and rewards not of the program's catalog. A
+    reward withdrawn now may be named: it is judged when a referral converts."""
+    settings = command.settings
+    problems: list[Problem] = []
+    try:
+        validate_settings(settings)
+    except InvalidInput as refused:
+        problems.extend(refused.problems)
     async with uow:
+        named = {
+            field: key
+            for field, key in (
+                ("referrerRewardId", settings.referrer_reward_id),
+                ("refereeRewardId", settings.referee_reward_id),
+            )
+            if key is not None
+        }
+        found = await store.rewards_of_program(
+            uow.connection, command.program.id, list(named.values())
+        )
+        problems.extend(
+            Problem((field,), "No such reward in this program.", ErrorCode.REWARD_NOT_FOUND)
+            for field, key in named.items()
+            if key not in found
+        )
+        if problems:
+            raise InvalidInput(*problems)
         await store.save_settings(uow.connection, command.program.id, settings, uow.now())
     return settings
 

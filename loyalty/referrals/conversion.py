@@ -1,12 +1,15 @@
-"""Conversion and clawback: in-transaction reactions to the ledger's events, and the review.
+"""Conversion and clawback: in-transaction reactions to the ledger's events (the review of a
+held conversion is in review.py).
 
 The referee's first qualifying order (an ORDER earning of at least the minimum total, within the
 attribution window) converts its referral inside the award's own transaction: the fraud rules of
 conversion are judged (domain.referrals.judge_conversion), then both members get their reward as
 a ledger entry whose reason names the referral, or the referral is held for review or rejected,
-with an audit record. A return that leaves less than the minimum of that order (a full return
-always does) takes both rewards back, as REVERSE entries through the clawback helper the
-ledger's returns use.
+with an audit record. Each side's catalog reward of the settings, if any, follows its points
+(gifts.py). A return that leaves less than the minimum of that order (a full return always does)
+takes both rewards back, the points as REVERSE entries through the clawback helper the ledger's
+returns use, the catalog rewards while unused. A referral whose window passed before its first
+qualifying order expires (here at a late order, or by the expiry job: expiry.py).
 
 Lock order: the award or return already holds the referee's member lock; the referrer's is
 taken next. When the referrer's id is lower this inverts the ascending order of
@@ -37,13 +40,12 @@ from domain.events import (
 )
 from domain.ledger import ExplanationLine, earn
 from domain.points_config import ClawbackPolicy
-from domain.referrals import Rule, Settings, Status, Verdict, judge_conversion, qualifies
-from domain.validation import ErrorCode, InvalidInput, Problem
+from domain.referrals import Settings, Status, Verdict, judge_conversion, qualifies
 from loyalty.models import Program
 from loyalty.points.account import open_account
 from loyalty.programs import ProgramRef, ref
 from loyalty.referrals import store
-from loyalty.referrals.commands import ReviewReferral
+from loyalty.referrals.gifts import grant_gifts, take_back_gifts
 
 SYSTEM_ACTOR = "system"
 REASON_CODE = "REFERRAL"
@@ -58,7 +60,7 @@ _COUNTS = """
 SELECT count(*) FILTER (WHERE converted_at >= $2) AS in_period, count(*) AS lifetime
 FROM referral WHERE referrer_id = $1 AND status IN ('CONVERTED', 'REVERSED') AND id <> $3
 """
-_SET_STATUS = """
+SET_STATUS = """
 UPDATE referral SET status = $2::text, hold_rule = $3::text,
   order_id = COALESCE($4::text, order_id),
   ended_at = CASE WHEN $2::text IN ('REJECTED', 'EXPIRED', 'REVERSED') THEN $5 ELSE ended_at END
@@ -71,18 +73,11 @@ WHERE id = $1
 """
 _OF_ORDER = """
 SELECT r.id, r.referrer_id, r.referee_id, r.status, r.referrer_points, r.referee_points,
-  o.total, o.returned_total
+  r.referrer_redemption_id, r.referee_redemption_id, r.referrer_reward_outcome,
+  r.referee_reward_outcome, o.total, o.returned_total
 FROM referral r JOIN points_order o ON o.program_id = r.program_id AND o.order_id = r.order_id
 WHERE r.program_id = $1 AND r.order_id = $2 AND r.status IN ('CONVERTED', 'HELD')
 FOR UPDATE OF r
-"""
-_FIND = "SELECT referrer_id, referee_id FROM referral WHERE program_id = $1 AND id = $2"
-_LOCK_BOTH = """
-SELECT id FROM member WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE
-"""
-_HELD = """
-SELECT id, referrer_id, referee_id, status, order_id, hold_rule FROM referral
-WHERE program_id = $1 AND id = $2 FOR UPDATE
 """
 
 
@@ -112,7 +107,7 @@ async def on_earned(event: DomainEvent, uow: UnitOfWork) -> None:
     if now > referral["attributed_at"] + timedelta(days=settings.window_days):
         # Past the window, before the expiry job reached it: expired, never converted.
         await connection.execute_query_dict(
-            _SET_STATUS, [referral["id"], Status.EXPIRED.value, None, None, now]
+            SET_STATUS, [referral["id"], Status.EXPIRED.value, None, None, now]
         )
         uow.record(
             ReferralExpired(
@@ -138,12 +133,12 @@ async def on_earned(event: DomainEvent, uow: UnitOfWork) -> None:
         lifetime=counts["lifetime"],
     )
     if verdict is Verdict.VALID:
-        await _grant(uow, event.program_id, referral, order_id, settings)
+        await grant(uow, event.program_id, referral, order_id, settings)
         return
     assert rule is not None
     status = Status.HELD if verdict is Verdict.SUSPICIOUS else Status.REJECTED
     await connection.execute_query_dict(
-        _SET_STATUS, [referral["id"], status.value, rule.value, order_id, now]
+        SET_STATUS, [referral["id"], status.value, rule.value, order_id, now]
     )
     await store.audit(
         connection,
@@ -192,7 +187,7 @@ async def _reward(
     return posted.entry_id
 
 
-async def _grant(
+async def grant(
     uow: UnitOfWork, program_id: int, referral: dict[str, Any], order_id: str, settings: Settings
 ) -> None:
     program = await _program(uow, program_id)
@@ -213,6 +208,7 @@ async def _grant(
         settings.referrer_points,
         f"Referral {key}: reward for referring a new member",
     )
+    await grant_gifts(uow, program, referral, settings)
     await uow.connection.execute_query_dict(
         _CONVERTED,
         [
@@ -275,7 +271,7 @@ async def on_reversed(event: DomainEvent, uow: UnitOfWork) -> None:
     key = referral["id"]
     if referral["status"] == Status.HELD.value:
         await uow.connection.execute_query_dict(
-            _SET_STATUS, [key, Status.REJECTED.value, None, None, now]
+            SET_STATUS, [key, Status.REJECTED.value, None, None, now]
         )
         return
     program = await _program(uow, event.program_id)
@@ -295,8 +291,9 @@ async def on_reversed(event: DomainEvent, uow: UnitOfWork) -> None:
         referral["referrer_points"],
         f"Referral {key}: reward taken back, the referred order {order_id} was returned",
     )
+    await take_back_gifts(uow, referral)
     await uow.connection.execute_query_dict(
-        _SET_STATUS, [key, Status.REVERSED.value, None, None, now]
+        SET_STATUS, [key, Status.REVERSED.value, None, None, now]
     )
     uow.record(
         ReferralReversed(
@@ -306,63 +303,3 @@ async def on_reversed(event: DomainEvent, uow: UnitOfWork) -> None:
             referrer_id=referral["referrer_id"],
         )
     )
-
-
-def _no_referral() -> InvalidInput:
-    return InvalidInput(
-        Problem(("id",), "No such referral in this program.", ErrorCode.REFERRAL_NOT_FOUND)
-    )
-
-
-async def review_referral(command: ReviewReferral, uow: UnitOfWork) -> int:
-    """Approve (both rewards, now) or reject a held conversion; both members locked first, in
-    ascending order."""
-    program_id = command.program.id
-    async with uow:
-        found = await uow.connection.execute_query_dict(_FIND, [program_id, command.referral_id])
-        if not found:
-            raise _no_referral()
-        members = sorted({found[0]["referrer_id"], found[0]["referee_id"]})
-        await uow.connection.execute_query_dict(_LOCK_BOTH, [members])
-        [referral] = await uow.connection.execute_query_dict(
-            _HELD, [program_id, command.referral_id]
-        )
-        if referral["status"] != Status.HELD.value:
-            raise InvalidInput(
-                Problem(
-                    ("id",),
-                    "This referral is not held for review.",
-                    ErrorCode.INVALID_REFERRAL_STATE,
-                )
-            )
-        settings = await store.load_settings(uow.connection, program_id)
-        assert settings is not None  # a held referral was judged under settings
-        now = uow.now()
-        rule = referral["hold_rule"] or Rule.VELOCITY_CAP.value
-        await store.audit(
-            uow.connection,
-            program_id,
-            rule=rule,
-            verdict="APPROVED" if command.approve else "REJECTED",
-            actor=command.actor,
-            at=now,
-            referral_id=referral["id"],
-            referrer_id=referral["referrer_id"],
-            referee_id=referral["referee_id"],
-        )
-        if command.approve:
-            await _grant(uow, program_id, referral, referral["order_id"], settings)
-        else:
-            await uow.connection.execute_query_dict(
-                _SET_STATUS, [referral["id"], Status.REJECTED.value, rule, None, now]
-            )
-            uow.record(
-                ReferralRejected(
-                    program_id=program_id,
-                    member_id=referral["referee_id"],
-                    referral_id=referral["id"],
-                    referrer_id=referral["referrer_id"],
-                    rule=rule,
-                )
-            )
-    return command.referral_id

@@ -7,7 +7,7 @@ from __future__ import annotations
 from backbone.bus import Registry
 from backbone.jobs import Job
 from domain.events import MemberEnrolled, PointsEarned, PointsReversed
-from loyalty.referrals import attribution, commands, conversion, expiry, reads
+from loyalty.referrals import attribution, commands, conversion, expiry, reads, review
 
 
 def registry() -> Registry:
@@ -16,7 +16,7 @@ def registry() -> Registry:
     part.command(commands.AttributeReferral, attribution.attribute_referral)
     part.command(commands.RegenerateReferralCode, attribution.regenerate_code)
     part.command(commands.EnsureReferralCode, attribution.ensure_code)
-    part.command(commands.ReviewReferral, conversion.review_referral)
+    part.command(commands.ReviewReferral, review.review_referral)
     part.react(MemberEnrolled, attribution.on_enrolled)
     part.react(PointsEarned, conversion.on_earned)
     part.react(PointsReversed, conversion.on_reversed)

@@ -11,6 +11,9 @@ from loyalty.export_parts import _rows
 
 _COLUMNS = """r.id, r.status, r.code, r.brought_by, r.hold_rule, r.referrer_id, r.referee_id,
   r.referrer_points, r.referee_points, r.attributed_at, r.converted_at, r.ended_at,
+  r.referrer_reward_id, r.referrer_redemption_id, r.referrer_reward_outcome,
+  r.referrer_reward_refusal, r.referee_reward_id, r.referee_redemption_id,
+  r.referee_reward_outcome, r.referee_reward_refusal,
   m.display_name AS referee_name, m.status AS referee_status"""
 _OF_REFERRER = f"""
 SELECT {_COLUMNS} FROM referral r JOIN member m ON m.id = r.referee_id

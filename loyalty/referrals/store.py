@@ -12,20 +12,22 @@ from domain.referrals import Settings, VelocityAction, new_code
 
 _SETTINGS = """
 SELECT window_days, min_order_total, referrer_points, referee_points, velocity_cap,
-       velocity_days, velocity_action, lifetime_cap, grace_days, link_template
+       velocity_days, velocity_action, lifetime_cap, grace_days, link_template,
+       referrer_reward_id, referee_reward_id
 FROM referral_settings WHERE program_id = $1
 """
 _SAVE = """
 INSERT INTO referral_settings (program_id, window_days, min_order_total, referrer_points,
   referee_points, velocity_cap, velocity_days, velocity_action, lifetime_cap, grace_days,
-  link_template, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+  link_template, updated_at, referrer_reward_id, referee_reward_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT (program_id) DO UPDATE SET window_days = EXCLUDED.window_days,
   min_order_total = EXCLUDED.min_order_total, referrer_points = EXCLUDED.referrer_points,
   referee_points = EXCLUDED.referee_points, velocity_cap = EXCLUDED.velocity_cap,
   velocity_days = EXCLUDED.velocity_days, velocity_action = EXCLUDED.velocity_action,
   lifetime_cap = EXCLUDED.lifetime_cap, grace_days = EXCLUDED.grace_days,
-  link_template = EXCLUDED.link_template, updated_at = EXCLUDED.updated_at
+  link_template = EXCLUDED.link_template, updated_at = EXCLUDED.updated_at,
+  referrer_reward_id = EXCLUDED.referrer_reward_id, referee_reward_id = EXCLUDED.referee_reward_id
 """
 # A member's current code. At most one exists: a partial unique index on the member's current
 # code (revision 0016) makes a second, concurrent maker of a first code insert nothing, after
@@ -37,6 +39,7 @@ _ADD = """
 INSERT INTO referral_code (program_id, member_id, code, created_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING RETURNING code
 """
+_REWARDS = "SELECT id FROM reward WHERE program_id = $1 AND id = ANY($2::bigint[])"
 _RETIRE = "UPDATE referral_code SET retired_at = $2 WHERE member_id = $1 AND retired_at IS NULL"
 _AUDIT = """
 INSERT INTO referral_fraud (program_id, referral_id, referrer_id, referee_id, code, rule, verdict,
@@ -56,6 +59,8 @@ def settings_from(row: dict[str, Any]) -> Settings:
         lifetime_cap=row["lifetime_cap"],
         grace_days=row["grace_days"],
         link_template=row["link_template"],
+        referrer_reward_id=row["referrer_reward_id"],
+        referee_reward_id=row["referee_reward_id"],
     )
 
 
@@ -73,9 +78,17 @@ async def save_settings(
         [
             program_id, s.window_days, s.min_order_total, s.referrer_points, s.referee_points,
             s.velocity_cap, s.velocity_days, s.velocity_action.value, s.lifetime_cap,
-            s.grace_days, s.link_template, now,
+            s.grace_days, s.link_template, now, s.referrer_reward_id, s.referee_reward_id,
         ],
     )  # fmt: skip
+
+
+async def rewards_of_program(
+    connection: BaseDBAsyncClient, program_id: int, reward_ids: list[int]
+) -> set[int]:
+    """Which of these catalog rewards belong to the program."""
+    rows = await connection.execute_query_dict(_REWARDS, [program_id, reward_ids])
+    return {row["id"] for row in rows}
 
 
 async def current_code(connection: BaseDBAsyncClient, member_id: int) -> str | None:

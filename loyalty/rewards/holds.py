@@ -22,6 +22,7 @@ from loyalty.rewards.commands import (
     RedemptionResult,
     ReleaseExpiredHolds,
 )
+from loyalty.rewards.gifting import take_back_gift
 from loyalty.rewards.models import Redemption, Reward, RewardCode
 from loyalty.rewards.stock import return_unit, unassign_code
 
@@ -79,6 +80,14 @@ async def cancel_redemption(command: CancelRedemption, uow: UnitOfWork) -> Redem
         if redemption.status is RedemptionStatus.HELD:
             await _end_hold(account, redemption, RedemptionStatus.CANCELLED)
             uow.record(RedemptionCancelled(**_facts(redemption)))
+        elif redemption.status is RedemptionStatus.CONFIRMED and redemption.gift_source:
+            # A gift has no points to refund: it is cancelled unless its code was used.
+            if not await take_back_gift(uow, redemption.id):
+                raise refuse(
+                    "redemptionId", "Its code was used: it cannot be cancelled.",
+                    ErrorCode.NOT_REFUNDABLE,
+                )  # fmt: skip
+            redemption = await Redemption.get(id=redemption.id, using_db=uow.connection)
         elif redemption.status is RedemptionStatus.CONFIRMED:
             await _refund(command, account, redemption)
             uow.record(RedemptionCancelled(**_facts(redemption)))

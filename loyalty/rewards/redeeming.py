@@ -10,8 +10,10 @@ the whole write back: a member who finds the reward out of stock keeps its point
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backbone import idempotency
 from backbone.uow import UnitOfWork
@@ -27,7 +29,7 @@ from domain.redemptions import (
 from domain.rewards import MemberLimit
 from loyalty.points.account import Account, open_account
 from loyalty.points.holds import hold
-from loyalty.programs import in_force
+from loyalty.programs import ProgramRef, in_force
 from loyalty.rewards.catalog import reward_not_found, settings_of
 from loyalty.rewards.commands import RedeemReward, RedemptionResult
 from loyalty.rewards.models import Redemption, Reward
@@ -79,15 +81,7 @@ async def _redeem(command: RedeemReward, account: Account) -> Redemption:
     )
     if reward is None:
         raise reward_not_found()
-    check_available(reward.active, reward.available_from, reward.available_until, now)
-    tier = await tier_of(uow.connection, program.id, account.member_id)
-    tier_key = tier.key if tier is not None else None
-    check_tier(reward.tier_gate, tier_key)
-    if reward.limit_count is not None and reward.limit_period is not None:
-        used = await redeemed_in_window(
-            uow.connection, reward.id, account.member_id, now=now, tz=program.timezone
-        )
-        check_limit(MemberLimit(reward.limit_count, reward.limit_period), used)
+    tier_key = await admit(uow.connection, program, reward, account.member_id, now)
     price = price_for(reward.points_cost, reward.tier_prices, tier_key)
     reason, source = f"Reward: {reward.name}", f"reward:{reward.id}"
     values: dict[str, Any] = {}
@@ -138,6 +132,27 @@ async def _redeem(command: RedeemReward, account: Account) -> Redemption:
         )
     )
     return redemption
+
+
+async def admit(
+    connection: BaseDBAsyncClient,
+    program: ProgramRef,
+    reward: Reward,
+    member_id: int,
+    now: datetime,
+) -> str | None:
+    """The reward's own rules for the member now, under its lock: available, its tier gate, its
+    per-member limit (NOT_AVAILABLE, TIER_REQUIRED, LIMIT_REACHED); the member's tier key."""
+    check_available(reward.active, reward.available_from, reward.available_until, now)
+    tier = await tier_of(connection, program.id, member_id)
+    tier_key = tier.key if tier is not None else None
+    check_tier(reward.tier_gate, tier_key)
+    if reward.limit_count is not None and reward.limit_period is not None:
+        used = await redeemed_in_window(
+            connection, reward.id, member_id, now=now, tz=program.timezone
+        )
+        check_limit(MemberLimit(reward.limit_count, reward.limit_period), used)
+    return tier_key
 
 
 def _label(reward: Reward, price: int, tier: str | None) -> str:

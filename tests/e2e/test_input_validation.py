@@ -177,7 +177,12 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     (
         "configureReferrals",
         Role.ADMIN,
-        {"minOrderTotal": "20", "linkTemplate": "https://shop.example/r/{code}"},
+        {
+            "minOrderTotal": "20",
+            "linkTemplate": "https://shop.example/r/{code}",
+            "referrerRewardId": "",
+            "refereeRewardId": "",
+        },
     ),
     (
         "attributeReferral",
@@ -341,11 +346,18 @@ async def test_bad_strings_and_decimals_are_refused_at_their_field_and_change_no
         "redeemReward",
         "updateConsents",
         "updatePreferences",
+        "configureReferrals",
     ):
         admin = token(Role.ADMIN)
         reward = (await gql.ok(NEW_REWARD, bearer=admin))["createReward"]["reward"]["id"]
         data = await gql.ok('{ memberByExternalId(externalId: "ann") { id } }', bearer=admin)
-        ids = {"id": reward, "rewardId": reward, "memberId": data["memberByExternalId"]["id"]}
+        ids = {
+            "id": reward,
+            "rewardId": reward,
+            "referrerRewardId": reward,
+            "refereeRewardId": reward,
+            "memberId": data["memberByExternalId"]["id"],
+        }
         valid = {k: ids[k] if v == "" and k in ids else v for k, v in valid.items()}
     if "Webhook" in mutation and mutation != "createWebhookSubscription":
         admin = token(Role.ADMIN)
