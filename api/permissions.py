@@ -22,7 +22,7 @@ from domain.partners import Scope
 
 class _RolePermission(BasePermission):
     allowed: frozenset[Role] = frozenset()
-    scope: Scope | None = None  # what a partner's token needs; None: any partner token
+    scopes: frozenset[Scope] = frozenset()  # what a partner's token needs; none: any token
 
     def has_permission(
         self, source: Any, info: strawberry.Info[Context, Any], **kwargs: Any
@@ -33,30 +33,28 @@ class _RolePermission(BasePermission):
             raise ClientError(
                 f"Forbidden: this field needs one of the roles {allowed}.", TopLevelCode.FORBIDDEN
             )
-        if (
-            principal.role is Role.PARTNER
-            and self.scope is not None
-            and self.scope.value not in principal.scopes
-        ):
+        missing = sorted(s.value for s in self.scopes if s.value not in principal.scopes)
+        if principal.role is Role.PARTNER and missing:
             raise ClientError(
-                f"Forbidden: this field needs a token with the scope {self.scope.value}.",
+                f"Forbidden: this field needs a token with the scope {' and '.join(missing)}.",
                 TopLevelCode.FORBIDDEN,
             )
         return True
 
 
-def roles(*allowed: Role, scope: Scope | None = None) -> type[BasePermission]:
+def roles(*allowed: Role, scope: Scope | tuple[Scope, ...] = ()) -> type[BasePermission]:
     """A permission class admitting only `allowed` roles, e.g. `permission_classes=[roles(ADMIN)]`;
-    partners (when allowed) only with `scope`."""
+    partners (when allowed) only with every scope of `scope`."""
+    scopes = frozenset((scope,) if isinstance(scope, Scope) else scope)
     name = "Allow" + "Or".join(role.value.title() for role in allowed)
-    if scope is not None:
-        name += "With" + "".join(part.title() for part in scope.value.split(":"))
-    return type(name, (_RolePermission,), {"allowed": frozenset(allowed), "scope": scope})
+    for needed in sorted(scopes):
+        name += "With" + "".join(part.title() for part in needed.value.split(":"))
+    return type(name, (_RolePermission,), {"allowed": frozenset(allowed), "scopes": scopes})
 
 
-def partner_scope(permission: type[BasePermission]) -> Scope | None:
-    """The scope a permission class asks of partners (for the schema's descriptions)."""
-    found: Scope | None = getattr(permission, "scope", None)
+def partner_scopes(permission: type[BasePermission]) -> frozenset[Scope]:
+    """The scopes a permission class asks of partners (for the schema's descriptions)."""
+    found: frozenset[Scope] = getattr(permission, "scopes", frozenset())
     return found
 
 

@@ -27,7 +27,7 @@ from api.members.queries import MemberQueries
 from api.node import NodeQueries
 from api.partners.mutations import PartnerMutations
 from api.partners.queries import PartnerQueries
-from api.permissions import partner_scope
+from api.permissions import partner_scopes
 from api.points.configuration import PointsConfigurationMutations
 from api.points.mutations import PointsMutations
 from api.privacy.mutations import PrivacyMutations
@@ -106,7 +106,7 @@ def _describe_roles(*roots: Any) -> None:
             scopes = sorted(
                 scope.value
                 for permission in field.permission_classes
-                if (scope := partner_scope(permission)) is not None
+                for scope in partner_scopes(permission)
             )
             needs = f" Partner scope: {', '.join(scopes)}." if scopes else ""
             field.description = f"{field.description} Roles: {', '.join(allowed)}.{needs}"

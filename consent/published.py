@@ -66,8 +66,10 @@ CROSS JOIN LATERAL (
 ) s
 """  # noqa: S608 - constant fragments
 _RECORD = """
-INSERT INTO data_usage (program_id, member_id, purpose_key, categories, actor, reason, used_at)
-SELECT $1, unnest($2::bigint[]), $3, $4::jsonb, $5, $6, $7
+INSERT INTO data_usage
+  (program_id, member_id, purpose_key, categories, actor, reason, used_at, once_on)
+SELECT $1, unnest($2::bigint[]), $3, $4::jsonb, $5, $6, $7, $8
+ON CONFLICT (member_id, purpose_key, actor, once_on) DO NOTHING
 """
 _MESSAGE = f"""
 SELECT s.basis, s.granted, pg.timezone AS program_timezone, mp.email, mp.push, mp.sms,
@@ -167,20 +169,24 @@ async def record_reads(
     actor: str,
     reason: str,
     at: datetime,
+    once_a_day: bool = False,
 ) -> None:
-    """The same use of many members' data (a page of profiles read): one INSERT for them all."""
+    """The same use of many members' data (a page of profiles read): one INSERT for them all.
+    `once_a_day`: a use already logged today for the member, purpose and actor is not logged
+    again (a feed polled all day is one use a day)."""
     if not member_ids:
         return
     await connection.execute_query(
         _RECORD,
         [
             program_id,
-            list(member_ids),
+            list(dict.fromkeys(member_ids)),
             purpose,
             _categories(categories),
             actor,
             clean_reason(reason),
             at,
+            at.date() if once_a_day else None,
         ],
     )
 

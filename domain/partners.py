@@ -41,6 +41,8 @@ TOKEN_TTL_MAX = timedelta(hours=1)
 # After a rotation the previous secret keeps working this long (clients deploy the new one).
 OVERLAP_DEFAULT = timedelta(hours=24)
 OVERLAP_MAX = timedelta(days=30)
+# The current secret and the two before it, at most, work at any time.
+LIVE_SECRETS_MAX = 3
 
 
 def new_client_id() -> str:
@@ -120,3 +122,37 @@ def clean_overlap(hours: int | None, field: tuple[str, ...] = ("overlapHours",))
             )
         )
     return timedelta(hours=hours)
+
+
+# What partners see of the event log (the `events` query and their webhooks): nothing about
+# other partners' clients and endpoints, and of each event only what the members it concerns
+# consent to share (partner_sharing).
+HIDDEN_FROM_PARTNERS = ("partner.", "webhook.")
+# Payload fields naming another member than the event's own: kept only if that member shares.
+MEMBER_KEY_FIELDS = ("referrerId", "authorId")
+# Payload fields describing the member's activity (its balance, its order references).
+ACTIVITY_FIELDS = ("availableAfter", "sourceRef")
+
+
+def shown_to_partners(event_type: str) -> bool:
+    return not event_type.startswith(HIDDEN_FROM_PARTNERS)
+
+
+def partner_payload(
+    payload: dict[str, object], *, member_shares: bool, sharing: set[int]
+) -> dict[str, object]:
+    """The payload a partner may see: member keys of members who do not share become null, and
+    activity fields are dropped unless the event's member shares."""
+    seen: dict[str, object] = {}
+    for name, value in payload.items():
+        if name in ACTIVITY_FIELDS and not member_shares:
+            continue
+        if name in MEMBER_KEY_FIELDS and value not in sharing:
+            value = None
+        seen[name] = value
+    return seen
+
+
+def members_named(payload: dict[str, object]) -> set[int]:
+    """The member keys a payload names besides the event's own member."""
+    return {v for name in MEMBER_KEY_FIELDS if isinstance(v := payload.get(name), int)}

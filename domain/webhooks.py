@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 URL_MAX = 2048
 DESCRIPTION_MAX = 500
-EVENT_TYPES_MAX = 50
+EVENT_TYPES_MAX = 100
 # Retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, then every 3 h, each with up to a fifth more
 # or less (jitter, so endpoints coming back are not hit by every delivery at once), until the
 # delivery is this old: then it is failed for good.

@@ -16,11 +16,11 @@ from api.permissions import roles
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
 from backbone import outbox
 from domain.events import EVENT_TYPES
-from domain.partners import Scope
+from domain.partners import Scope, shown_to_partners
 
 CURSOR_KIND = "event"
 # A filter is a short list of what a client reacts to; room for every type there is.
-MAX_TYPES = 50
+MAX_TYPES = 100
 
 TYPES = (
     f"Only events of these types (at most {MAX_TYPES}, each a known type such as "
@@ -84,6 +84,9 @@ class EventQueries:
         # Every argument is checked before anything is read.
         limit = page_size(first, "events")
         kinds = _types(types)
+        if info.context.require_principal().role is Role.PARTNER:
+            # Partners never see other partners' clients and endpoints: hidden types are left out.
+            kinds = [t for t in (EVENT_TYPES if kinds is None else kinds) if shown_to_partners(t)]
         instant = _since(since)
         before_id = decode_cursor(after, CURSOR_KIND)
         program = await info.context.program()

@@ -16,10 +16,11 @@ from api.context import Context
 from api.members.types import Member
 from backbone import outbox
 from backbone.outbox import LoggedEvent
-from consent.published import may_use_many
-from domain.consent import PARTNER_SHARING
+from consent.published import may_use_many, record_reads
+from domain.consent import PARTNER_SHARING, DataCategory
 from domain.events import MemberErased
-from domain.partners import Scope
+from domain.partners import Scope, members_named, partner_payload, shown_to_partners
+from domain.validation import actor
 
 READERS = (
     "Seen by the program's admins, and by partner tokens with events:read (a member's id "
@@ -72,23 +73,44 @@ def may_read_events(info: strawberry.Info[Context, Any]) -> bool:
 
 
 async def shown(info: strawberry.Info[Context, Any], events: list[LoggedEvent]) -> list[Event]:
-    """The events as the caller may see them: a partner sees a member's id only with the
-    member's partner_sharing consent (one statement for the page), and always in
-    `member.erased`, so partners can forget the member (as webhooks do)."""
-    if info.context.require_principal().role is not Role.PARTNER:
+    """The events as the caller may see them. A partner (domain/partners.py `partner_payload`)
+    sees a member's id, and its activity fields, only with the member's partner_sharing consent
+    (always the id in `member.erased`, so partners can forget the member), another member's key
+    in the payload only with that member's; one consent statement for the page, and the members
+    whose data was shown are logged in their data-usage log, once a day."""
+    principal = info.context.require_principal()
+    if principal.role is not Role.PARTNER:
         return [Event.from_logged(event) for event in events]
     program = await info.context.program()
-    members = sorted({e.member_id for e in events if e.member_id is not None})
-    sharing = (
-        await may_use_many(connections.get("default"), program.id, members, PARTNER_SHARING)
-        if program is not None
-        else set()
+    if program is None:
+        return []
+    named = {e.member_id for e in events if e.member_id is not None}
+    for event in events:
+        named |= members_named(event.payload)
+    connection = connections.get("default")
+    sharing = await may_use_many(connection, program.id, sorted(named), PARTNER_SHARING)
+    await record_reads(
+        connection,
+        program_id=program.id,
+        member_ids=sorted(sharing),
+        purpose=PARTNER_SHARING,
+        categories=(DataCategory.LOYALTY_ACTIVITY,),
+        actor=actor(principal.role.value, principal.subject),
+        reason="event log read by a partner",
+        at=info.context.clock.now(),
+        once_a_day=True,
     )
     return [
         Event.from_logged(
-            event
-            if event.member_id in sharing or event.type == MemberErased.type
-            else dataclasses.replace(event, member_id=None)
+            dataclasses.replace(
+                event,
+                member_id=event.member_id
+                if event.member_id in sharing or event.type == MemberErased.type
+                else None,
+                payload=partner_payload(
+                    event.payload, member_shares=event.member_id in sharing, sharing=sharing
+                ),
+            )
         )
         for event in events
     ]
@@ -101,7 +123,11 @@ async def visible_event(info: strawberry.Info[Context, Any], key: int) -> Event 
         return None
     program = await info.context.program()
     found = await outbox.find(program.id, key) if program else None
-    return (await shown(info, [found]))[0] if found else None
+    if found is None or (
+        info.context.require_principal().role is Role.PARTNER and not shown_to_partners(found.type)
+    ):
+        return None
+    return (await shown(info, [found]))[0]
 
 
 @strawberry.type(description=f"A page of the event log, newest first. {READERS}")

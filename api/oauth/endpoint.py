@@ -135,7 +135,10 @@ def token_endpoint(settings: AuthSettings, clock: Clock) -> Any:
 
     async def endpoint(request: Request) -> JSONResponse:
         try:
-            form = form_parameters(request.headers.get("content-type", ""), await request.body())
+            content_types = request.headers.getlist("content-type")
+            if len(content_types) > 1:
+                raise OAuthError("invalid_request", "Send one Content-Type header.")
+            form = form_parameters(next(iter(content_types), ""), await request.body())
             grant = form.get("grant_type")
             if grant is None:
                 raise OAuthError("invalid_request", "grant_type is required.")
@@ -143,7 +146,10 @@ def token_endpoint(settings: AuthSettings, clock: Clock) -> Any:
                 raise OAuthError(
                     "unsupported_grant_type", "Only the client_credentials grant is supported."
                 )
-            client_id, secret = client_credentials(request.headers.get("authorization"), form)
+            authorizations = request.headers.getlist("authorization")
+            if len(authorizations) > 1:
+                raise OAuthError("invalid_request", "Send one Authorization header at most.")
+            client_id, secret = client_credentials(next(iter(authorizations), None), form)
             if not is_client_id(client_id) or not 0 < len(secret) <= 100:
                 raise _invalid_client()
             found = await service.authenticate(client_id, secret, clock.now())

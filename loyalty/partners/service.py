@@ -18,7 +18,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.partners import digest, hint, new_client_id, new_secret
+from domain.partners import LIVE_SECRETS_MAX, digest, hint, new_client_id, new_secret
 from domain.validation import ErrorCode, InvalidInput, Problem
 
 
@@ -67,6 +67,14 @@ _INSERT_KEY_DIGEST = "INSERT INTO partner_client_secret (client_id, digest, hint
 _END_SECRETS = """
 UPDATE partner_client_secret SET expires_at = least(coalesce(expires_at, $2), $2)
 WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > $3)
+"""
+# Rotating again and again never leaves more than LIVE_SECRETS_MAX secrets working: the oldest
+# in overlap stop at once.
+_KEEP_NEWEST = """
+UPDATE partner_client_secret SET expires_at = $2
+WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > $2) AND id NOT IN (
+  SELECT id FROM partner_client_secret WHERE client_id = $1
+    AND (expires_at IS NULL OR expires_at > $2) ORDER BY id DESC LIMIT $3)
 """
 _AUTHENTICATE = """
 SELECT c.client_id, p.key AS program_key, c.scopes
@@ -187,6 +195,7 @@ async def rotate(
     await _active(connection, program_id, key, at)
     await connection.execute_query(_END_SECRETS, [key, at + overlap, at])
     secret = await _add_secret(connection, key, at)
+    await connection.execute_query(_KEEP_NEWEST, [key, at, LIVE_SECRETS_MAX])
     client = await find(connection, program_id, key, at)
     assert client is not None
     return client, secret

@@ -43,7 +43,7 @@ _LOCK = """
 SELECT id, status, email, external_id, created_at FROM member
 WHERE program_id = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE
 """
-_EXISTING = "SELECT id, referrer_id FROM referral WHERE referee_id = $1"
+_EXISTING = "SELECT id, referrer_id, brought_by FROM referral WHERE referee_id = $1"
 _HAS_ORDERED = "SELECT EXISTS (SELECT 1 FROM points_order WHERE member_id = $1) AS ordered"
 _INSERT = """
 INSERT INTO referral (program_id, referrer_id, referee_id, code, brought_by, status,
@@ -169,7 +169,12 @@ async def attribute_referral(command: AttributeReferral, uow: UnitOfWork) -> int
             }
             existing = await uow.connection.execute_query_dict(_EXISTING, [referee_id])
             if existing:
-                if existing[0]["referrer_id"] == referrer_id:
+                # The same attribution again answers it, but only to whoever brought it: another
+                # partner must not learn of (or read) a referral that is not its own.
+                if (existing[0]["referrer_id"], existing[0]["brought_by"]) == (
+                    referrer_id,
+                    command.actor,
+                ):
                     earlier: int = existing[0]["id"]
                     if claim is not None:
                         await uow.remember({"referral": earlier})

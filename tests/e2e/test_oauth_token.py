@@ -231,3 +231,26 @@ async def test_concurrent_token_requests_all_succeed(gql: GraphQLClient) -> None
     )
     assert [r.status_code for r in responses] == [200] * 25
     assert len({r.json()["access_token"] for r in responses}) == 25  # each has its own jti
+
+
+async def test_one_authentication_and_at_most_three_live_secrets(gql: GraphQLClient) -> None:
+    gid, client_id, secret = await _client(gql)
+    basic = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    twice = await gql.http.post(
+        "/oauth/token",
+        content=b"grant_type=client_credentials",
+        headers=[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Authorization", basic),
+            ("Authorization", "Basic eDp5"),
+        ],
+    )
+    assert (twice.status_code, twice.json()["error"]) == (400, "invalid_request")
+    secrets = [secret]
+    for _ in range(4):
+        rotated = await gql.ok(ROTATE, {"input": {"clientId": gid}}, bearer=ADMIN)
+        secrets.append(rotated["rotatePartnerClientSecret"]["clientSecret"])
+        live = rotated["rotatePartnerClientSecret"]["client"]["secrets"]
+        assert len(live) <= 3
+    working = [(await token_response(gql.http, client_id, s)).status_code == 200 for s in secrets]
+    assert working == [False, False, True, True, True]

@@ -179,3 +179,44 @@ async def test_bad_registrations_are_user_errors_and_register_nothing(
     assert (await gql.ok(CLIENTS, bearer=ADMIN))["partnerClients"]["edges"] == []
     unknown = await gql.post(REGISTER, {"input": {"name": "crm", "scopes": ["ROOT"]}}, bearer=ADMIN)
     assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_partner_event_payloads_keep_members_private_without_consent(
+    gql: GraphQLClient,
+) -> None:
+    from tests.e2e.points_helpers import award_order
+    from tests.e2e.referral_helpers import enroll_with
+
+    await provision(gql)
+    await configure_referrals(gql)
+    await enroll(gql, "ann")
+    await enroll_with(gql, "bob", await code_of(gql, "ann"))
+    await award_order(gql, "ann", "o-ann", "30.00")
+    crm = await partner(gql, "crm")
+    query = "{ events(first: 50) { edges { node { type memberId payload } } } }"
+
+    def by_type(edges: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {e["node"]["type"]: e["node"] for e in edges}
+
+    seen = by_type((await gql.ok(query, bearer=crm))["events"]["edges"])
+    assert not any(t.startswith(("partner.", "webhook.")) for t in seen)
+    assert seen["referral.attributed"]["payload"]["referrerId"] is None
+    earned = seen["points.earned"]
+    assert earned["memberId"] is None
+    assert "availableAfter" not in earned["payload"]
+    assert "sourceRef" not in earned["payload"]
+    assert earned["payload"]["points"] == 30
+    hidden = await gql.ok(
+        '{ events(types: ["partner.client_registered"]) { edges { cursor } } }', bearer=crm
+    )
+    assert hidden["events"]["edges"] == []
+
+    await _share(gql, "ann")
+    seen = by_type((await gql.ok(query, bearer=crm))["events"]["edges"])
+    assert seen["referral.attributed"]["payload"]["referrerId"] is not None
+    assert seen["points.earned"]["payload"]["availableAfter"] == 30
+    await gql.ok(query, bearer=crm)  # read again the same day: logged once
+    logged = (await gql.ok(USAGE, bearer=member_token("ann")))["me"]["dataUsage"]["edges"]
+    reads = [e["node"] for e in logged if e["node"]["reason"] == "event log read by a partner"]
+    assert len(reads) == 1
+    assert reads[0]["usedBy"] == f"the partner {await partner_subject(gql, 'crm')}"

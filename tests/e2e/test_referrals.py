@@ -268,6 +268,10 @@ async def test_partners_see_only_the_referrals_they_brought(gql: GraphQLClient, 
     replay = await attribute(gql, code, "bob", bearer=await partner(gql, "p1"), idem="same")
     assert replay["referral"]["id"] == first["referral"]["id"]
     await attribute(gql, code.lower(), "carl", bearer=await partner(gql, "p2"))
+    # Another partner repeating p1's attribution learns nothing of p1's referral.
+    theirs = await attribute(gql, code, "bob", bearer=await partner(gql, "p2"))
+    assert theirs["referral"] is None
+    assert [e["code"] for e in theirs["userErrors"]] == ["ALREADY_REFERRED"]
     again = await attribute(gql, code, "bob", bearer=await partner(gql, "p1"), idem="other")
     assert again["referral"]["id"] == first["referral"]["id"]  # the same attribution again
     replay = await attribute(gql, code, "bob", bearer=await partner(gql, "p1"), idem="other")

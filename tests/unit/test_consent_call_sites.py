@@ -34,6 +34,8 @@ EXPECTED = {
     ("api/partners/members.py", "use_if_allowed"),
     # partner_sharing: the event log shows a partner a member's id only with consent.
     ("api/events/types.py", "may_use_many"),
+    # partner_sharing: members whose data the event log showed a partner, once a day.
+    ("api/events/types.py", "record_reads"),
 }
 
 
