@@ -35,8 +35,8 @@ SELECT id, from_key, to_key, reason_code, note, created_at AS changed_at
   FROM tier_history WHERE member_id = $2 AND program_id = $1 ORDER BY id
 """
 _REDEMPTIONS = """
-SELECT r.id, r.reward_id, w.name AS reward_name, r.points, r.status, r.created_at,
-       r.confirmed_at, r.ended_at, c.code, c.used_at AS code_used_at
+SELECT r.id, r.reward_id, w.name AS reward_name, r.points, r.gift_source, r.status,
+       r.created_at, r.confirmed_at, r.ended_at, c.code, c.used_at AS code_used_at
   FROM reward_redemption r
   JOIN reward w ON w.id = r.reward_id
   LEFT JOIN reward_code c ON c.redemption_id = r.id

@@ -118,8 +118,8 @@ async def _referral(info: strawberry.Info[Context, Any], key: int) -> Referral:
     return referral_of(rows[0], shown=None)
 
 
-def _reward_keys(input: ConfigureReferralsInput) -> tuple[int | None, int | None]:
-    """The settings' catalog rewards as keys; INVALID_ID for a text that is no Reward id."""
+def _reward_keys(input: ConfigureReferralsInput) -> tuple[int | None, int | None, list[Problem]]:
+    """The settings' catalog rewards as keys, and INVALID_ID for a text that is no Reward id."""
     keys: list[int | None] = []
     problems = []
     for field, value in (
@@ -130,9 +130,16 @@ def _reward_keys(input: ConfigureReferralsInput) -> tuple[int | None, int | None
         if value is not None and key is None:
             problems.append(Problem((field,), "Not a Reward id.", ErrorCode.INVALID_ID))
         keys.append(key)
-    if problems:
-        raise InvalidInput(*problems)
-    return keys[0], keys[1]
+    return keys[0], keys[1], problems
+
+
+def _refused_with(settings: rules.Settings, problems: list[Problem]) -> InvalidInput:
+    """Bad ids with the settings' other problems, so a client fixes them all at once."""
+    try:
+        rules.validate_settings(settings)
+    except InvalidInput as refused:
+        return InvalidInput(*problems, *refused.problems)
+    return InvalidInput(*problems)
 
 
 def _principal_actor(info: strawberry.Info[Context, Any]) -> str:
@@ -175,7 +182,7 @@ class ReferralMutations:
         input: Annotated[ConfigureReferralsInput, strawberry.argument(description=INPUT)],
     ) -> ConfigureReferralsPayload:
         try:
-            referrer_reward, referee_reward = _reward_keys(input)
+            referrer_reward, referee_reward, bad_ids = _reward_keys(input)
             settings = rules.Settings(
                 window_days=input.window_days, min_order_total=input.min_order_total,
                 referrer_points=input.referrer_points, referee_points=input.referee_points,
@@ -184,6 +191,8 @@ class ReferralMutations:
                 grace_days=input.grace_days, link_template=input.link_template,
                 referrer_reward_id=referrer_reward, referee_reward_id=referee_reward,
             )  # fmt: skip
+            if bad_ids:
+                raise _refused_with(settings, bad_ids)
             saved = await info.context.bus.handle(
                 ConfigureReferrals(program=await info.context.require_program(), settings=settings)
             )

@@ -11,7 +11,14 @@ import pytest
 from api.auth import Role
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
-from tests.e2e.points_helpers import ADMIN, award_order, balance, member_token, reverse
+from tests.e2e.points_helpers import (
+    ADMIN,
+    award_manual,
+    award_order,
+    balance,
+    member_token,
+    reverse,
+)
 from tests.e2e.referral_helpers import code_of, configure_referrals, enroll_with
 from tests.e2e.rewards_helpers import (
     CANCEL,
@@ -21,6 +28,7 @@ from tests.e2e.rewards_helpers import (
     assert_audits_clean,
     create_reward,
     payload,
+    redeem_reward,
 )
 
 pytestmark = pytest.mark.e2e
@@ -147,6 +155,25 @@ async def test_a_reward_that_cannot_be_given_is_refused_and_the_points_are_given
     await assert_audits_clean()
 
 
+async def test_a_gift_counts_toward_the_rewards_per_member_limit(
+    gql: GraphQLClient, ann: str
+) -> None:
+    mug = await create_reward(gql, pointsCost=10, memberLimit={"count": 1, "period": "LIFETIME"})
+    await award_manual(gql, ann, 10)
+    assert (await redeem_reward(gql, ann, mug["id"]))["userErrors"] == []
+    await _convert(gql, ann, mug["id"], mug["id"])
+
+    referral = await _referral(gql)
+    assert (referral["referrerReward"]["outcome"], referral["referrerReward"]["refusal"]) == (
+        "REFUSED",
+        "LIMIT_REACHED",
+    )
+    assert referral["refereeReward"]["outcome"] == "GRANTED"
+    again = await redeem_reward(gql, "bob", mug["id"])  # bob's gift used up its limit
+    assert [e["code"] for e in again["userErrors"]] == ["LIMIT_REACHED"]
+    await assert_audits_clean()
+
+
 async def test_a_full_return_takes_an_unused_reward_back_and_keeps_a_used_one(
     gql: GraphQLClient, ann: str
 ) -> None:
@@ -206,6 +233,7 @@ async def test_settings_name_only_rewards_of_the_program(gql: GraphQLClient, ann
     assert {(tuple(e["field"]), e["code"]) for e in refused["userErrors"]} == {
         (("input", "referrerRewardId"), "INVALID_ID"),
         (("input", "refereeRewardId"), "INVALID_ID"),
+        (("input", "windowDays"), "INVALID_REFERRAL_CONFIG"),
     }
     refused = await configure_referrals(gql, refereeRewardId=foreign["reward"]["id"], windowDays=0)
     assert {(tuple(e["field"]), e["code"]) for e in refused["userErrors"]} == {
