@@ -18,7 +18,7 @@ from api.webhooks.types import (
     WebhookSubscription,
     WebhookSubscriptionConnection,
 )
-from loyalty.webhooks import service
+from loyalty.webhooks import deliveries, subscriptions
 
 SUBSCRIPTIONS = "webhook_subscription"
 DELIVERIES = "webhook_delivery"
@@ -41,7 +41,7 @@ class WebhookQueries:
         after_id = decode_cursor(after, SUBSCRIPTIONS) or 0
         program = await info.context.program()
         rows = (
-            await service.list_subscriptions(
+            await subscriptions.list_subscriptions(
                 program.id, scope(info), after_id=after_id, limit=limit + 1
             )
             if program
@@ -81,7 +81,7 @@ class WebhookQueries:
             )
         program = await info.context.program()
         found = (
-            await service.find_subscription(
+            await subscriptions.find_subscription(
                 connections.get("default"), program.id, key, scope(info)
             )
             if program
@@ -89,14 +89,14 @@ class WebhookQueries:
         )
         if found is None:
             return WebhookDeliveryConnection(nodes=[], end_cursor=None, has_next_page=False)
-        rows = await service.list_deliveries(
+        rows = await deliveries.list_deliveries(
             found.id,
             status.value if status is not None else None,
             before_id=before_id if before_id is not None else 2**63 - 1,
             limit=limit + 1,
         )
         page = rows[:limit]
-        attempts = await service.attempts_of([row.id for row in page])
+        attempts = await deliveries.attempts_of([row.id for row in page])
         return WebhookDeliveryConnection(
             nodes=[WebhookDelivery.of(row, attempts[row.id]) for row in page],
             end_cursor=encode_cursor(DELIVERIES, page[-1].id) if page else None,

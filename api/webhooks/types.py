@@ -10,7 +10,8 @@ from strawberry import relay
 
 from api.enums import described_enum
 from api.errors import UserError
-from loyalty.webhooks.service import Attempt, Delivery, Subscription
+from loyalty.webhooks.deliveries import Attempt, Delivery
+from loyalty.webhooks.subscriptions import Subscription
 
 WHO = "Seen by the program's admins, and by a partner token for its own subscriptions."
 

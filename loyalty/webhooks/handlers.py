@@ -9,8 +9,8 @@ from backbone.bus import Registry
 from backbone.uow import UnitOfWork
 from domain.events import WebhookSecretRotated, WebhookSubscriptionCreated
 from domain.validation import ErrorCode, InvalidInput, Problem
-from loyalty.webhooks import commands, service
-from loyalty.webhooks.service import Subscription
+from loyalty.webhooks import commands, deliveries, sender, subscriptions
+from loyalty.webhooks.subscriptions import Subscription
 
 
 def _missing() -> InvalidInput:
@@ -24,7 +24,7 @@ def _missing() -> InvalidInput:
 
 
 async def _find(uow: UnitOfWork, program_id: int, scope: str | None, key: int) -> Subscription:
-    found = await service.find_subscription(uow.connection, program_id, key, scope)
+    found = await subscriptions.find_subscription(uow.connection, program_id, key, scope)
     if found is None:
         raise _missing()
     return found
@@ -32,7 +32,7 @@ async def _find(uow: UnitOfWork, program_id: int, scope: str | None, key: int) -
 
 async def create(command: commands.CreateSubscription, uow: UnitOfWork) -> Any:
     async with uow:
-        subscription, secret = await service.create_subscription(
+        subscription, secret = await subscriptions.create_subscription(
             uow.connection,
             program_id=command.program_id,
             owner=command.owner,
@@ -52,7 +52,7 @@ async def create(command: commands.CreateSubscription, uow: UnitOfWork) -> Any:
 async def update(command: commands.UpdateSubscription, uow: UnitOfWork) -> Any:
     async with uow:
         found = await _find(uow, command.program_id, command.scope, command.subscription_id)
-        return await service.update_subscription(
+        return await subscriptions.update_subscription(
             uow.connection,
             found,
             url=command.url,
@@ -65,7 +65,9 @@ async def update(command: commands.UpdateSubscription, uow: UnitOfWork) -> Any:
 async def rotate(command: commands.RotateSecret, uow: UnitOfWork) -> Any:
     async with uow:
         found = await _find(uow, command.program_id, command.scope, command.subscription_id)
-        subscription, secret = await service.rotate_secret(uow.connection, found, at=uow.now())
+        subscription, secret = await subscriptions.rotate_secret(
+            uow.connection, found, at=uow.now()
+        )
         uow.record(WebhookSecretRotated(program_id=command.program_id, subscription_id=found.id))
     return subscription, secret
 
@@ -73,13 +75,13 @@ async def rotate(command: commands.RotateSecret, uow: UnitOfWork) -> Any:
 async def delete(command: commands.DeleteSubscription, uow: UnitOfWork) -> Any:
     async with uow:
         found = await _find(uow, command.program_id, command.scope, command.subscription_id)
-        await service.delete_subscription(uow.connection, found)
+        await subscriptions.delete_subscription(uow.connection, found)
     return found
 
 
 async def redeliver(command: commands.Redeliver, uow: UnitOfWork) -> Any:
     async with uow:
-        delivery = await service.redeliver(
+        delivery = await deliveries.redeliver(
             uow.connection, command.program_id, command.delivery_id, command.scope, at=uow.now()
         )
         if delivery is None:
@@ -96,7 +98,7 @@ async def redeliver(command: commands.Redeliver, uow: UnitOfWork) -> Any:
 async def send_test(command: commands.SendTest, uow: UnitOfWork) -> Any:
     async with uow:
         found = await _find(uow, command.program_id, command.scope, command.subscription_id)
-        return await service.enqueue_test(uow.connection, found, at=uow.now())
+        return await deliveries.enqueue_test(uow.connection, found, at=uow.now())
 
 
 def registry() -> Registry:
@@ -107,6 +109,6 @@ def registry() -> Registry:
     part.command(commands.DeleteSubscription, delete)
     part.command(commands.Redeliver, redeliver)
     part.command(commands.SendTest, send_test)
-    part.consumers.append(service.consumer())
-    part.loops.append(("webhooks.sender", service.run_sender))
+    part.consumers.append(deliveries.consumer())
+    part.loops.append(("webhooks.sender", sender.run_sender))
     return part

@@ -1,5 +1,6 @@
 """Tortoise models of the webhook tables (Alembic revision 0014). The service writes them with
-SQL of its own (loyalty/webhooks/service.py); the models map them for the drift test."""
+SQL of its own (loyalty/webhooks/subscriptions.py, deliveries.py and sender.py); the models map
+them for the drift test."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import standardwebhooks
 
 from api.auth import Role
 from backbone.bus import MessageBus
-from loyalty.webhooks import service
+from loyalty.webhooks import addresses, sender, subscriptions
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, provision
 from tests.e2e.partner_helpers import partner, partner_subject
@@ -137,7 +137,7 @@ async def test_production_refuses_private_hosts_at_subscription_and_send_time(
         refused = await _create(gql, admin, url)
         assert [e["code"] for e in refused["userErrors"]] == ["INVALID_WEBHOOK_URL"], url
     # A name resolving to a private address (here: loopback, by /etc/hosts) is refused too.
-    monkeypatch.setattr(service, "url_problem", lambda url, production: None)
+    monkeypatch.setattr(subscriptions, "url_problem", lambda url, production: None)
     refused = await _create(gql, admin, "https://localhost.localdomain/x")
     assert [e["code"] for e in refused["userErrors"]] == ["INVALID_WEBHOOK_URL"]
     # At send time the host is resolved again: an existing loopback endpoint gets nothing.
@@ -145,7 +145,7 @@ async def test_production_refuses_private_hosts_at_subscription_and_send_time(
     await gql.ok(PING, {"id": sid}, bearer=admin)
     await receiver.start()
     try:
-        assert await service.send_due(bus) == 1
+        assert await sender.send_due(bus) == 1
     finally:
         await receiver.stop()
     assert receiver.requests == []
@@ -168,10 +168,10 @@ async def test_a_ping_is_sent_signed_listed_and_redelivered_under_its_id(
     assert ping["delivery"]["eventType"] == "webhook.test"
     await receiver.start()
     try:
-        assert await service.send_due(bus) == 1
+        assert await sender.send_due(bus) == 1
         redelivered = await gql.ok(REDELIVER, {"id": ping["delivery"]["id"]}, bearer=crm)
         assert redelivered["redeliverWebhook"]["delivery"]["status"] == "PENDING"
-        assert await service.send_due(bus) == 1
+        assert await sender.send_due(bus) == 1
     finally:
         await receiver.stop()
     first, second = receiver.requests
@@ -203,7 +203,7 @@ async def test_production_sends_to_the_address_it_checked_under_the_original_hos
     created = await _create(gql, admin, url)
     monkeypatch.setenv("LOYALTY_ENV", "production")
     # This test's receiver is on loopback, which production refuses: admit it for the test only.
-    monkeypatch.setattr(service, "refused_address", lambda address: False)
+    monkeypatch.setattr(addresses, "refused_address", lambda address: False)
     await gql.ok(PING, {"id": created["subscription"]["id"]}, bearer=admin)
     sent: list[httpx.Request] = []
 
@@ -213,14 +213,14 @@ async def test_production_sends_to_the_address_it_checked_under_the_original_hos
     await receiver.start()
     try:
         async with httpx.AsyncClient(event_hooks={"request": [record]}) as client:
-            assert await service.send_due(bus, client=client) == 1
+            assert await sender.send_due(bus, client=client) == 1
     finally:
         await receiver.stop()
     [request] = sent
     assert request.url.host == "127.0.0.1"  # the address checked, not the name again
     [received] = receiver.requests
     assert received.headers["host"] == f"localhost:{receiver.port}"
-    assert service.pinned("https://hooks.example:8443/in?x=1", "2001:db8::1") == (
+    assert addresses.pinned("https://hooks.example:8443/in?x=1", "2001:db8::1") == (
         "https://[2001:db8::1]:8443/in?x=1",
         {"host": "hooks.example:8443"},
         {"sni_hostname": "hooks.example"},

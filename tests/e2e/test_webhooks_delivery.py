@@ -19,8 +19,9 @@ from domain.clock import FixedClock
 from domain.validation import InvalidInput
 from loyalty.points.commands import AwardManual, RedeemPoints
 from loyalty.programs import ProgramRef, find_program, ref
-from loyalty.webhooks import service
+from loyalty.webhooks import sender
 from loyalty.webhooks.commands import CreateSubscription, Redeliver, RotateSecret
+from loyalty.webhooks.deliveries import consumer as fan_out_consumer
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.webhook_receiver import Received, Receiver
 
@@ -38,7 +39,7 @@ async def acme(gql: GraphQLClient) -> ProgramRef:
 
 @pytest.fixture
 async def fanout() -> relay.Consumer:
-    consumer = service.consumer()
+    consumer = fan_out_consumer()
     await relay.register([consumer], connections.get("default"))
     return consumer
 
@@ -114,11 +115,11 @@ async def test_an_outage_then_every_event_is_delivered_signed_under_one_id_each(
     assert {row["event_type"] for row in await _deliveries()} == {"points.earned"}
 
     # The receiver is down for over a minute: every attempt fails and is scheduled again.
-    assert await service.send_due(bus) == 3
-    assert await service.send_due(bus) == 0  # not due yet
+    assert await sender.send_due(bus) == 3
+    assert await sender.send_due(bus) == 0  # not due yet
     for step in (timedelta(seconds=7), timedelta(seconds=40)):
         clock.advance(step)
-        assert await service.send_due(bus) == 3
+        assert await sender.send_due(bus) == 3
     clock.advance(timedelta(seconds=20))
     assert receiver.requests == []
     # Back up, but the first answer to each message is lost (a 500): the retry repeats it.
@@ -132,11 +133,11 @@ async def test_an_outage_then_every_event_is_delivered_signed_under_one_id_each(
     await receiver.start()
     try:
         clock.advance(timedelta(minutes=3))
-        assert await service.send_due(bus) == 3
+        assert await sender.send_due(bus) == 3
         clock.advance(timedelta(minutes=13))
-        assert await service.send_due(bus) == 3
+        assert await sender.send_due(bus) == 3
         clock.advance(timedelta(hours=1))
-        assert await service.send_due(bus) == 0  # all delivered: nothing left
+        assert await sender.send_due(bus) == 0  # all delivered: nothing left
     finally:
         await receiver.stop()
 
@@ -172,7 +173,7 @@ async def test_an_outage_then_every_event_is_delivered_signed_under_one_id_each(
     )
     await receiver.start()
     try:
-        assert await service.send_due(bus) == 1
+        assert await sender.send_due(bus) == 1
     finally:
         await receiver.stop()
     [again] = receiver.requests
@@ -214,8 +215,8 @@ async def test_concurrent_senders_never_send_one_delivery_twice(
     await _fan_out(fanout, 12)
     await receiver.start()
     try:
-        sent = await asyncio.gather(*(service.send_due(bus, limit=5) for _ in range(6)))
-        while await service.send_due(bus):
+        sent = await asyncio.gather(*(sender.send_due(bus, limit=5) for _ in range(6)))
+        while await sender.send_due(bus):
             pass
     finally:
         await receiver.stop()
@@ -240,11 +241,11 @@ async def test_during_a_rotation_both_secrets_sign(
     await _fan_out(fanout, 1)
     await receiver.start()
     try:
-        assert await service.send_due(bus) == 1
+        assert await sender.send_due(bus) == 1
         await _award(bus, acme, 2)
         await _fan_out(fanout, 2)
         clock.advance(timedelta(days=1, seconds=1))  # the overlap is over
-        assert await service.send_due(bus) == 1
+        assert await sender.send_due(bus) == 1
     finally:
         await receiver.stop()
     during, after = receiver.requests
@@ -264,7 +265,7 @@ async def test_a_failing_endpoint_is_given_up_and_disabled(
     fanout: relay.Consumer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(service, "DISABLE_AFTER_FAILURES", 4)
+    monkeypatch.setattr(sender, "DISABLE_AFTER_FAILURES", 4)
     receiver = Receiver()
     receiver.answer = lambda _request: 503
     subscription_id, _ = await _subscribe(bus, acme, receiver.url)
@@ -273,11 +274,11 @@ async def test_a_failing_endpoint_is_given_up_and_disabled(
     await receiver.start()
     try:
         for _ in range(3):
-            assert await service.send_due(bus) == 1
+            assert await sender.send_due(bus) == 1
             clock.advance(timedelta(hours=4))
         # Three days on, the delivery is failed for good at its next attempt.
         clock.advance(timedelta(days=3))
-        assert await service.send_due(bus) == 1
+        assert await sender.send_due(bus) == 1
     finally:
         await receiver.stop()
     [delivery] = await _deliveries()

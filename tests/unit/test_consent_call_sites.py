@@ -26,7 +26,7 @@ EXPECTED = {
     # account (CONTRACT): a member's data export, logged in the export's write.
     ("consent/export.py", "record_use"),
     # partner_sharing: a webhook payload names the member (its global id) only with consent.
-    ("loyalty/webhooks/service.py", "may_use"),
+    ("loyalty/webhooks/deliveries.py", "may_use"),
     # referral_display (CONSENT): a referee's display name shown to its referrer; null without.
     ("api/referrals/types.py", "may_use_many"),
     # partner_sharing (CONSENT): a partner reads a member's profile only with it, logged once
