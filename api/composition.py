@@ -10,6 +10,7 @@ from backbone.retention import registry as retention_registry
 from consent.handlers import registry as consent_registry
 from consent.privacy_handlers import registry as privacy_registry
 from domain.clock import Clock
+from loyalty.community.handlers import registry as community_registry
 from loyalty.handlers import registry as loyalty_registry
 from loyalty.partners.handlers import registry as partners_registry
 from loyalty.referrals.handlers import registry as referrals_registry
@@ -32,6 +33,7 @@ def build_bus(
         privacy_registry(),
         webhooks_registry(),
         partners_registry(),
+        community_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

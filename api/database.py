@@ -29,6 +29,7 @@ MODEL_MODULES = {
         "loyalty.rewards.models",
         "loyalty.referrals.models",
         "loyalty.partners.models",
+        "loyalty.community.models",
     ],
     "backbone": ["backbone.models"],
     "consent": ["consent.models"],

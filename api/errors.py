@@ -94,6 +94,12 @@ described_enum(
         "INVALID_OVERLAP": "The secret overlap is out of range (0-720 hours).",
         "PARTNER_CLIENT_NOT_FOUND": "No such partner client in the caller's program.",
         "PARTNER_CLIENT_REVOKED": "The partner client is revoked; its credentials no longer work.",
+        "INVALID_POST": "A field of the community post breaks a rule (length, rating 1-5, what its kind may carry); the message says which.",
+        "POST_NOT_FOUND": "No such community post that the caller may see (an answer's question must be an approved question).",
+        "INVALID_MODERATION": "The moderation decision does not apply to the post's status (e.g. rejecting a removed post).",
+        "INVALID_COMMUNITY_CONFIG": "The community settings are out of range; the message says which.",
+        "RATE_LIMITED": "Too many posts, reactions or reports in the period: retry after the seconds the message and retryAfterSeconds give.",
+        "OWN_POST": "Members do not react to or report their own posts.",
     },
 )
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
+from api.community.types import visible_post
 from api.context import Context
 from api.events.types import visible_event
 from api.members.types import visible_member
@@ -36,6 +37,7 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "Referral": visible_referral,
     "Reward": visible_reward,
     "TierChange": visible_tier_change,
+    "CommunityPost": visible_post,
 }
 
 

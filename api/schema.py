@@ -16,6 +16,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.community.mutations import CommunityMutations
+from api.community.queries import CommunityQueries
 from api.consent.mutations import ConsentMutations
 from api.consent.queries import ConsentQueries
 from api.document_cache import DocumentParser
@@ -69,6 +71,7 @@ Query: Any = merge_types(
         ReferralQueries,
         WebhookQueries,
         PartnerQueries,
+        CommunityQueries,
     ),
 )
 Query.__strawberry_definition__.description = "Entry points for reading."
@@ -86,6 +89,7 @@ Mutation: Any = merge_types(
         ReferralMutations,
         WebhookMutations,
         PartnerMutations,
+        CommunityMutations,
     ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."

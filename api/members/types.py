@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.auth import Role
+from api.community import types as community_fields
 from api.consent import fields as consent_fields
 from api.consent.types import (
     Consent,
@@ -170,6 +171,18 @@ class Member(relay.Node):
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> ReferralConnection:
         return await referral_fields.member_referrals(info, self.member_id, first, after)
+
+    @strawberry.field(
+        description="The member's own community posts in every state, newest first. The member "
+        "itself and the program's staff only."
+    )
+    async def community_posts(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> community_fields.CommunityPostConnection:
+        return await community_fields.member_posts(info, self.member_id, first, after)
 
     @classmethod
     def from_model(cls, member: MemberModel) -> Member:

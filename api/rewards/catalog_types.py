@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 
 from api.auth import Role
+from api.community import types as community_fields
 from api.context import Context
 from api.enums import described_enum
 from domain.currency import minor_unit_exponent
@@ -127,6 +128,10 @@ class Reward(relay.Node):
     )
     created_at: datetime = strawberry.field(description="When it was added to the catalog.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(description="Its approved community reviews: how many, average rating.")
+    async def reviews(self, info: strawberry.Info[Context, Any]) -> community_fields.ReviewSummary:
+        return await community_fields.reviews_of(info, sku=None, reward_id=self.reward_id)
 
     @classmethod
     def from_model(cls, reward: RewardModel, currency: str) -> Reward:

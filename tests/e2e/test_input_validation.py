@@ -213,6 +213,47 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ("registerPartnerClient", Role.ADMIN, {"name": "CRM", "scopes": ["REFERRALS_READ"]}),
     ("rotatePartnerClientSecret", Role.ADMIN, {"clientId": "", "overlapHours": 24}),
     ("revokePartnerClient", Role.ADMIN, {"clientId": ""}),
+    ("configureCommunity", Role.ADMIN, {"requiresApproval": True, "dailyPointsCap": 100}),
+    (
+        "createCommunityPost",
+        Role.MEMBER,
+        {
+            "kind": "REVIEW",
+            "title": "Good",
+            "body": "Fits.",
+            "rating": 5,
+            "sku": "A",
+            "idempotencyKey": "k",
+        },
+    ),
+    (
+        "createCommunityPost",
+        Role.MEMBER,
+        {
+            "kind": "REVIEW",
+            "body": "Fun.",
+            "rating": 4,
+            "rewardId": "UmV3YXJkOjk5",
+            "idempotencyKey": "k",
+        },
+    ),
+    (
+        "createCommunityPost",
+        Role.MEMBER,
+        {
+            "kind": "ANSWER",
+            "body": "M.",
+            "questionId": "Q29tbXVuaXR5UG9zdDo5OQ==",
+            "idempotencyKey": "k",
+        },
+    ),
+    (
+        "moderatePost",
+        Role.ADMIN,
+        {"postId": "Q29tbXVuaXR5UG9zdDo5OQ==", "decision": "REJECT", "reason": "Spam"},
+    ),
+    ("reactToPost", Role.MEMBER, {"postId": "Q29tbXVuaXR5UG9zdDo5OQ==", "reaction": "LIKE"}),
+    ("reportPost", Role.MEMBER, {"postId": "Q29tbXVuaXR5UG9zdDo5OQ==", "reason": "Spam"}),
 ]
 NEW_WEBHOOK = """mutation { createWebhookSubscription(input: {url: "https://hooks.example/in",
   eventTypes: ["points.earned"]}) { subscription { id } } }"""

@@ -1,0 +1,1 @@
+"""Community: posts and their moderation, reactions, reports, and what contributions earn."""
