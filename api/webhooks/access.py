@@ -12,6 +12,10 @@ from api.permissions import roles
 from domain.partners import Scope
 
 IsAdminOrPartner = roles(Role.ADMIN, Role.PARTNER, scope=Scope.WEBHOOKS_MANAGE)
+# Choosing which events an endpoint receives reads the event log: events:read as well.
+SubscribesToEvents = roles(
+    Role.ADMIN, Role.PARTNER, scope=(Scope.WEBHOOKS_MANAGE, Scope.EVENTS_READ)
+)
 
 
 def owner(info: strawberry.Info[Context, Any]) -> str:

@@ -9,7 +9,7 @@ import strawberry
 from api.context import Context
 from api.errors import INPUT, user_errors
 from api.relay import decode_global_id
-from api.webhooks.access import IsAdminOrPartner, owner, scope
+from api.webhooks.access import IsAdminOrPartner, SubscribesToEvents, owner, scope
 from api.webhooks.types import (
     CreateWebhookSubscriptionInput,
     RedeliverWebhookInput,
@@ -38,7 +38,7 @@ class WebhookMutations:
         description="Subscribe an endpoint to event types of the program: each event is POSTed "
         "to it, signed with its own secret (answered here, once). Owned by the calling token "
         "(a partner manages only its own). Payloads carry ids only.",
-        permission_classes=[IsAdminOrPartner],
+        permission_classes=[SubscribesToEvents],
     )
     async def create_webhook_subscription(
         self,
@@ -67,7 +67,7 @@ class WebhookMutations:
     @strawberry.mutation(
         description="Change a subscription's URL, event types, note, or pause and resume it "
         "(resuming clears a disabled endpoint's reason).",
-        permission_classes=[IsAdminOrPartner],
+        permission_classes=[SubscribesToEvents],
     )
     async def update_webhook_subscription(
         self,

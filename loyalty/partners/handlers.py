@@ -47,7 +47,11 @@ async def revoke(command: commands.RevokePartnerClient, uow: UnitOfWork) -> Any:
         client = await service.revoke(
             uow.connection, command.program_id, command.client_key, uow.now()
         )
-        uow.record(PartnerClientRevoked(program_id=command.program_id, client_key=client.id))
+        uow.record(
+            PartnerClientRevoked(
+                program_id=command.program_id, client_key=client.id, client_id=client.client_id
+            )
+        )
     return client
 
 

@@ -26,7 +26,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backbone.outbox import LoggedEvent
 from backbone.relay import Consumer
-from consent.published import may_use
+from consent.published import may_use_many, record_reads
+from domain.consent import PARTNER_SHARING, DataCategory
+from domain.events import MemberErased
+from domain.partners import members_named, partner_payload, shown_to_partners
 from loyalty.webhooks.subscriptions import Subscription
 
 FANOUT = "webhooks.fanout"
@@ -90,7 +93,7 @@ def body(
 
 
 _WANTING = """
-SELECT id FROM webhook_subscription WHERE program_id = $1 AND active AND event_types ? $2
+SELECT id, owner FROM webhook_subscription WHERE program_id = $1 AND active AND event_types ? $2
 ORDER BY id
 """
 _INSERT_DELIVERIES = """
@@ -103,27 +106,45 @@ ON CONFLICT (subscription_id, event_id) DO NOTHING
 
 
 async def fan_out(event: LoggedEvent, connection: BaseDBAsyncClient) -> None:
-    """The relay consumer's handler: the event's deliveries, in the relay's transaction."""
+    """The relay consumer's handler: the event's deliveries, in the relay's transaction. Bodies
+    show what partners may see (domain/partners.py `partner_payload`): a member's id and
+    activity only with its partner_sharing consent, logged in its data-usage log once a day per
+    partner; partners' own endpoints never get other partners' partner.* and webhook.* events."""
     rows = await connection.execute_query_dict(_WANTING, [event.program_id, event.type])
+    if not shown_to_partners(event.type):
+        rows = [row for row in rows if not row["owner"].startswith("partner:")]
     if not rows:
         return
-    member = None
-    if event.member_id is not None and (
-        event.type == "member.erased"
-        or await may_use(connection, event.program_id, event.member_id, "partner_sharing")
-    ):
-        member = global_member_id(event.member_id)
+    named = members_named(event.payload)
+    if event.member_id is not None:
+        named.add(event.member_id)
+    sharing = await may_use_many(connection, event.program_id, sorted(named), PARTNER_SHARING)
+    shares = event.member_id in sharing
     text = body(
         event_type=event.type,
         at=event.occurred_at,
         event_id=event.id,
-        member=member,
-        payload=event.payload,
+        member=global_member_id(event.member_id)
+        if event.member_id is not None and (shares or event.type == MemberErased.type)
+        else None,
+        payload=partner_payload(event.payload, member_shares=shares, sharing=sharing),
     )
     await connection.execute_query(
         _INSERT_DELIVERIES,
         [[row["id"] for row in rows], event.id, event.type, text, event.occurred_at],
     )
+    for owner in sorted({row["owner"] for row in rows if row["owner"].startswith("partner:")}):
+        await record_reads(
+            connection,
+            program_id=event.program_id,
+            member_ids=sorted(sharing),
+            purpose=PARTNER_SHARING,
+            categories=(DataCategory.LOYALTY_ACTIVITY,),
+            actor=owner,
+            reason="sent to a partner in a webhook",
+            at=event.occurred_at,
+            once_a_day=True,
+        )
 
 
 def consumer() -> Consumer:

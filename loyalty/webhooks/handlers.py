@@ -7,9 +7,9 @@ from typing import Any
 
 from backbone.bus import Registry
 from backbone.uow import UnitOfWork
-from domain.events import WebhookSecretRotated, WebhookSubscriptionCreated
+from domain.events import PartnerClientRevoked, WebhookSecretRotated, WebhookSubscriptionCreated
 from domain.validation import ErrorCode, InvalidInput, Problem
-from loyalty.webhooks import commands, deliveries, sender, subscriptions
+from loyalty.webhooks import commands, deliveries, revocation, sender, subscriptions
 from loyalty.webhooks.subscriptions import Subscription
 
 
@@ -109,6 +109,7 @@ def registry() -> Registry:
     part.command(commands.DeleteSubscription, delete)
     part.command(commands.Redeliver, redeliver)
     part.command(commands.SendTest, send_test)
+    part.react(PartnerClientRevoked, revocation.on_client_revoked)
     part.consumers.append(deliveries.consumer())
     part.loops.append(("webhooks.sender", sender.run_sender))
     return part

@@ -21,6 +21,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.events import EVENT_TYPES
+from domain.partners import shown_to_partners
 from domain.validation import ErrorCode, InvalidInput, Problem, clean_text
 from domain.webhooks import DESCRIPTION_MAX, EVENT_TYPES_MAX, ROTATION_OVERLAP, url_problem
 from loyalty.webhooks.addresses import check_resolves_publicly, production
@@ -69,9 +70,14 @@ def _subscription(row: dict[str, Any]) -> Subscription:
 
 
 def check_subscription(
-    *, url: str | None, event_types: Sequence[str] | None, description: str | None
+    *,
+    url: str | None,
+    event_types: Sequence[str] | None,
+    description: str | None,
+    partner: bool = False,
 ) -> None:
-    """Every problem of a subscription's fields at once (None: unchanged)."""
+    """Every problem of a subscription's fields at once (None: unchanged). A partner's endpoint
+    may not subscribe to other partners' partner.* and webhook.* events."""
     problems: list[Problem] = []
     if url is not None:
         problem = url_problem(url, production=production())
@@ -94,7 +100,7 @@ def check_subscription(
                     ErrorCode.INVALID_EVENT_TYPES,
                 )
                 for index, name in enumerate(event_types)
-                if name not in EVENT_TYPES
+                if name not in EVENT_TYPES or (partner and not shown_to_partners(name))
             )
     if (
         description is not None
@@ -131,7 +137,12 @@ async def create_subscription(
     at: datetime,
 ) -> tuple[Subscription, str]:
     """A new subscription and its secret (shown this once)."""
-    check_subscription(url=url, event_types=event_types, description=description)
+    check_subscription(
+        url=url,
+        event_types=event_types,
+        description=description,
+        partner=owner.startswith("partner:"),
+    )
     await check_resolves_publicly(url)
     secret = new_secret()
     [row] = await connection.execute_query_dict(
@@ -175,7 +186,12 @@ async def update_subscription(
     active: bool | None,
 ) -> Subscription:
     """Change fields (None keeps them); `active: true` re-enables a disabled endpoint."""
-    check_subscription(url=url, event_types=event_types, description=description)
+    check_subscription(
+        url=url,
+        event_types=event_types,
+        description=description,
+        partner=subscription.owner.startswith("partner:"),
+    )
     if url is not None:
         await check_resolves_publicly(url)
     [row] = await connection.execute_query_dict(

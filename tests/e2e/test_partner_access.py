@@ -220,3 +220,55 @@ async def test_partner_event_payloads_keep_members_private_without_consent(
     reads = [e["node"] for e in logged if e["node"]["reason"] == "event log read by a partner"]
     assert len(reads) == 1
     assert reads[0]["usedBy"] == f"the partner {await partner_subject(gql, 'crm')}"
+
+
+async def test_revoking_a_client_stops_its_webhooks_too(gql: GraphQLClient) -> None:
+    await provision(gql)
+    crm = await partner(gql, "crm")
+    subscribe = """mutation { createWebhookSubscription(input: {url: "http://127.0.0.1:9/in",
+      eventTypes: ["member.enrolled"]}) { subscription { id } userErrors { code } } }"""
+    created = (await gql.ok(subscribe, bearer=crm))["createWebhookSubscription"]
+    sid = created["subscription"]["id"]
+    ping = (
+        "mutation($id: ID!) { sendTestWebhook(input: {subscriptionId: $id}) { delivery { id } } }"
+    )
+    await gql.ok(ping, {"id": sid}, bearer=crm)
+    client = (await gql.ok(CLIENTS, bearer=ADMIN))["partnerClients"]["edges"][0]["node"]
+    revoke = (
+        "mutation($id: ID!) { revokePartnerClient(input: {clientId: $id}) { userErrors { code } } }"
+    )
+    assert (await gql.ok(revoke, {"id": client["id"]}, bearer=ADMIN))["revokePartnerClient"] == {
+        "userErrors": []
+    }
+    listed = await gql.ok(
+        "{ webhookSubscriptions { nodes { id active disabledReason } } }", bearer=ADMIN
+    )
+    assert listed["webhookSubscriptions"]["nodes"] == [
+        {
+            "id": sid,
+            "active": False,
+            "disabledReason": "The partner client that owns it was revoked.",
+        }
+    ]
+    deliveries = await gql.ok(
+        "query($id: ID!) { webhookDeliveries(subscription: $id) { nodes { status } } }",
+        {"id": sid},
+        bearer=ADMIN,
+    )
+    assert deliveries["webhookDeliveries"]["nodes"] == [{"status": "FAILED"}]
+
+
+async def test_subscribing_to_events_needs_events_read_too(gql: GraphQLClient) -> None:
+    await provision(gql)
+    only = await partner(gql, "hooks", scopes=("webhooks:manage",))
+    subscribe = """mutation { createWebhookSubscription(input: {url: "http://127.0.0.1:9/in",
+      eventTypes: ["member.enrolled"]}) { userErrors { code } } }"""
+    body = await gql.post(subscribe, bearer=only)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "events:read" in body["errors"][0]["message"]
+    assert "errors" not in await gql.post("{ webhookSubscriptions { nodes { id } } }", bearer=only)
+    both = await partner(gql, "both", scopes=("webhooks:manage", "events:read"))
+    hidden = """mutation { createWebhookSubscription(input: {url: "http://127.0.0.1:9/in",
+      eventTypes: ["partner.client_revoked"]}) { userErrors { field code } } }"""
+    refused = (await gql.ok(hidden, bearer=both))["createWebhookSubscription"]["userErrors"]
+    assert refused == [{"field": ["input", "eventTypes", "0"], "code": "INVALID_EVENT_TYPES"}]

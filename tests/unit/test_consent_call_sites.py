@@ -26,7 +26,9 @@ EXPECTED = {
     # account (CONTRACT): a member's data export, logged in the export's write.
     ("consent/export.py", "record_use"),
     # partner_sharing: a webhook payload names the member (its global id) only with consent.
-    ("loyalty/webhooks/deliveries.py", "may_use"),
+    ("loyalty/webhooks/deliveries.py", "may_use_many"),
+    # partner_sharing: members whose data a partner's webhook carried, once a day per partner.
+    ("loyalty/webhooks/deliveries.py", "record_reads"),
     # referral_display (CONSENT): a referee's display name shown to its referrer; null without.
     ("api/referrals/types.py", "may_use_many"),
     # partner_sharing (CONSENT): a partner reads a member's profile only with it, logged once
