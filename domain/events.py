@@ -360,6 +360,90 @@ class ReferralExpired(ReferralEvent):
     type: ClassVar[str] = "referral.expired"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityConfigured(DomainEvent):
+    """configureCommunity replaced the program's community settings."""
+
+    type: ClassVar[str] = "program.community_configured"
+    requires_approval: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityPostEvent(DomainEvent):
+    """A community post's step; `member_id` is its author. Ids and figures only, never its text:
+    `kind` (REVIEW, TIP, QUESTION, ANSWER), a review's `rating` (1-5) and what it reviews (`sku`
+    or `reward_id`), an answer's `question_id` (the question's post key); None where not."""
+
+    member_id: int
+    post_id: int
+    kind: str
+    rating: int | None
+    sku: str | None
+    reward_id: int | None
+    question_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityPostCreated(CommunityPostEvent):
+    """A member posted; `status` PENDING (awaiting moderation) or APPROVED (the program needs no
+    approval: community.post_approved follows in the same write)."""
+
+    type: ClassVar[str] = "community.post_created"
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityPostApproved(CommunityPostEvent):
+    """The post became visible to other members (at once, or by moderatePost)."""
+
+    type: ClassVar[str] = "community.post_approved"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityPostRejected(CommunityPostEvent):
+    type: ClassVar[str] = "community.post_rejected"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityPostRemoved(CommunityPostEvent):
+    """An admin removed the post; `previous_status` says whether it had been APPROVED (its
+    points are reversed, its review no longer counts) or was PENDING or REJECTED."""
+
+    type: ClassVar[str] = "community.post_removed"
+    previous_status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityPostHelpful(CommunityPostEvent):
+    """The post reached the program's helpfulness threshold (once per post)."""
+
+    type: ClassVar[str] = "community.post_helpful"
+    helpful_count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityReactionAdded(DomainEvent):
+    """`member_id` reacted (`reaction` HELPFUL or LIKE) to a post of `author_id`; a repeated
+    reaction records nothing."""
+
+    type: ClassVar[str] = "community.reaction_added"
+    member_id: int
+    post_id: int
+    reaction: str
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityPostReported(DomainEvent):
+    """`member_id` reported a post of `author_id` as abusive: it joins the moderation queue."""
+
+    type: ClassVar[str] = "community.post_reported"
+    member_id: int
+    post_id: int
+    report_id: int
+    author_id: int
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -409,6 +493,14 @@ _ALL: tuple[type[DomainEvent], ...] = (
     PartnerClientRegistered,
     PartnerSecretRotated,
     PartnerClientRevoked,
+    CommunityConfigured,
+    CommunityPostCreated,
+    CommunityPostApproved,
+    CommunityPostRejected,
+    CommunityPostRemoved,
+    CommunityPostHelpful,
+    CommunityReactionAdded,
+    CommunityPostReported,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 
