@@ -13,7 +13,6 @@ is given once and reversed exactly.
 from __future__ import annotations
 
 from backbone.uow import UnitOfWork
-from domain.clawback import clawback
 from domain.community import (
     EARNING_EVENTS,
     HELPFUL_BONUS_EVENT,
@@ -29,10 +28,11 @@ from domain.events import (
     DomainEvent,
 )
 from domain.ledger import ExplanationLine, earn
-from domain.points_config import CapPeriod, ClawbackPolicy
+from domain.points_config import CapPeriod
 from loyalty.community import store
 from loyalty.models import Program
 from loyalty.points.account import open_account
+from loyalty.points.takebacks import take_back
 from loyalty.programs import ProgramRef, ref
 
 SYSTEM_ACTOR = "system"
@@ -128,23 +128,12 @@ async def on_removed(event: DomainEvent, uow: UnitOfWork) -> None:
     points = recorded["points"] + recorded["bonus_points"]
     if points <= 0:
         return
-    program = await _program(uow, event.program_id)
-    account = await open_account(uow, program.id, member_id=event.member_id, actor=SYSTEM_ACTOR)
-    assert account is not None
-    await account.settle_due()
-    policy = program.points.clawback
-    if policy is ClawbackPolicy.DENY:
-        policy = ClawbackPolicy.CLAMP_AND_RECORD_DEBT
-    label = f"Post {event.post_id} removed: its community points taken back"
-    posting = clawback(
-        account.balance,
-        account.lots,
+    await take_back(
+        uow,
+        await _program(uow, event.program_id),
+        event.member_id,
         points,
-        order_lot=None,
-        policy=policy,
-        now=account.now,
-        label=label,
-    )
-    await account.post(
-        posting, reason_code=REASON_CODE, reason=label, source_ref=f"community:{event.post_id}"
+        reason_code=REASON_CODE,
+        label=f"Post {event.post_id} removed: its community points taken back",
+        source_ref=f"community:{event.post_id}",
     )

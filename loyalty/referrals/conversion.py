@@ -7,9 +7,9 @@ conversion are judged (domain.referrals.judge_conversion), then both members get
 a ledger entry whose reason names the referral, or the referral is held for review or rejected,
 with an audit record. Each side's catalog reward of the settings, if any, follows its points
 (gifts.py). A return that leaves less than the minimum of that order (a full return always does)
-takes both rewards back, the points as REVERSE entries through the clawback helper the ledger's
-returns use, the catalog rewards while unused. A referral whose window passed before its first
-qualifying order expires (here at a late order, or by the expiry job: expiry.py).
+takes both rewards back, the points as REVERSE entries (loyalty/points/takebacks.py), the
+catalog rewards while unused. A referral whose window passed before its first qualifying order
+expires (here at a late order, or by the expiry job: expiry.py).
 
 Lock order: the award or return already holds the referee's member lock; the referrer's is
 taken next. When the referrer's id is lower this inverts the ascending order of
@@ -27,7 +27,6 @@ from decimal import Decimal
 from typing import Any
 
 from backbone.uow import UnitOfWork
-from domain.clawback import clawback
 from domain.events import (
     DomainEvent,
     PointsEarned,
@@ -39,10 +38,10 @@ from domain.events import (
     ReferralReversed,
 )
 from domain.ledger import ExplanationLine, earn
-from domain.points_config import ClawbackPolicy
 from domain.referrals import Settings, Status, Verdict, judge_conversion, qualifies
 from loyalty.models import Program
 from loyalty.points.account import open_account
+from loyalty.points.takebacks import take_back
 from loyalty.programs import ProgramRef, ref
 from loyalty.referrals import store
 from loyalty.referrals.gifts import grant_gifts, take_back_gifts
@@ -231,25 +230,15 @@ async def grant(
 async def _take_back(
     uow: UnitOfWork, program: ProgramRef, key: int, member_id: int, points: int, label: str
 ) -> None:
-    if points <= 0:
-        return
-    account = await open_account(uow, program.id, member_id=member_id, actor=SYSTEM_ACTOR)
-    assert account is not None
-    await account.settle_due()
-    # The return itself is never refused for a referral's reward: DENY is read as debt here.
-    policy = program.points.clawback
-    if policy is ClawbackPolicy.DENY:
-        policy = ClawbackPolicy.CLAMP_AND_RECORD_DEBT
-    posting = clawback(
-        account.balance,
-        account.lots,
+    await take_back(
+        uow,
+        program,
+        member_id,
         points,
-        order_lot=None,
-        policy=policy,
-        now=account.now,
+        reason_code=REASON_CODE,
         label=label,
+        source_ref=f"referral:{key}",
     )
-    await account.post(posting, reason_code=REASON_CODE, reason=label, source_ref=f"referral:{key}")
 
 
 async def on_reversed(event: DomainEvent, uow: UnitOfWork) -> None:

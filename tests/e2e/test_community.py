@@ -5,6 +5,7 @@ with retry-after."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -81,6 +82,7 @@ async def test_posts_wait_for_moderation_and_only_approved_ones_are_shown(
     [shown] = await feed(gql, member_token("bob"))
     assert shown["id"] == question["id"]
     assert shown["author"] == {"displayName": "Ann"}
+    assert "@example.com" not in json.dumps(shown)  # display names only, never contact data
     assert (shown["rejectReason"], shown["openReports"], shown["pointsEarned"]) == (
         None,
         None,
