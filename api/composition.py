@@ -10,6 +10,7 @@ from backbone.retention import registry as retention_registry
 from consent.handlers import registry as consent_registry
 from consent.privacy_handlers import registry as privacy_registry
 from domain.clock import Clock
+from loyalty.challenges.handlers import registry as challenges_registry
 from loyalty.community.handlers import registry as community_registry
 from loyalty.handlers import registry as loyalty_registry
 from loyalty.partners.handlers import registry as partners_registry
@@ -34,6 +35,7 @@ def build_bus(
         webhooks_registry(),
         partners_registry(),
         community_registry(),
+        challenges_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

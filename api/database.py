@@ -30,6 +30,7 @@ MODEL_MODULES = {
         "loyalty.referrals.models",
         "loyalty.partners.models",
         "loyalty.community.models",
+        "loyalty.challenges.models",
     ],
     "backbone": ["backbone.models"],
     "consent": ["consent.models"],

@@ -100,6 +100,11 @@ described_enum(
         "INVALID_COMMUNITY_CONFIG": "The community settings are out of range; the message says which.",
         "RATE_LIMITED": "Too many posts, reactions or reports in the period: retry after the seconds the message and retryAfterSeconds give.",
         "OWN_POST": "Members do not react to or report their own posts.",
+        "INVALID_CHALLENGE": "The challenge's goal, window or reward breaks a rule; the message says which.",
+        "CHALLENGE_NOT_FOUND": "No such challenge in the caller's program.",
+        "CHALLENGE_NOT_OPEN": "The challenge is inactive or has ended: it can no longer be joined.",
+        "INVALID_BADGE": "The badge's image URL is not an https URL of at most 2048 characters.",
+        "BADGE_NOT_FOUND": "No such badge in the caller's program.",
     },
 )
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
+from api.challenges.types import visible_badge, visible_challenge
 from api.community.types import visible_post
 from api.context import Context
 from api.events.types import visible_event
@@ -38,6 +39,8 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "Reward": visible_reward,
     "TierChange": visible_tier_change,
     "CommunityPost": visible_post,
+    "Challenge": visible_challenge,
+    "Badge": visible_badge,
 }
 
 

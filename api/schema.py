@@ -16,6 +16,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.challenges.mutations import ChallengeMutations
+from api.challenges.queries import ChallengeQueries
 from api.community.mutations import CommunityMutations
 from api.community.queries import CommunityQueries
 from api.consent.mutations import ConsentMutations
@@ -72,6 +74,7 @@ Query: Any = merge_types(
         WebhookQueries,
         PartnerQueries,
         CommunityQueries,
+        ChallengeQueries,
     ),
 )
 Query.__strawberry_definition__.description = "Entry points for reading."
@@ -90,6 +93,7 @@ Mutation: Any = merge_types(
         WebhookMutations,
         PartnerMutations,
         CommunityMutations,
+        ChallengeMutations,
     ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."

@@ -13,8 +13,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from backbone.jobs import Job
 from backbone.locks import with_retries
+from backbone.outbox import LoggedEvent
 from backbone.relay import Consumer
 from backbone.uow import EventHandler, UnitOfWork
 from domain.clock import Clock
@@ -37,6 +40,19 @@ WorkerLoop = tuple[str, Callable[["MessageBus", Any], Awaitable[None]]]
 ExportPart = Callable[[Any, int, int], Awaitable[dict[str, Any]]]
 
 
+@dataclass(frozen=True, slots=True)
+class WritingConsumer:
+    """A reader of the event log after commit that writes like a command: its handler is given
+    the relay's connection to read with and the bus, whose units of work it opens inside the
+    relay's transaction (savepoints on that connection), so what it writes runs the
+    in-transaction reactions, records its own events and commits with the consumer's cursor:
+    once per event (ledger entries included)."""
+
+    name: str
+    handle: Callable[[LoggedEvent, BaseDBAsyncClient, MessageBus], Awaitable[None]]
+    types: frozenset[str] | None = None
+
+
 @dataclass
 class Registry:
     """One area's part of the composition: its command handlers, its in-transaction reactions
@@ -49,6 +65,7 @@ class Registry:
     jobs: list[Job] = field(default_factory=list)
     exports: list[ExportPart] = field(default_factory=list)
     loops: list[WorkerLoop] = field(default_factory=list)
+    writers: list[WritingConsumer] = field(default_factory=list)
 
     def command(self, kind: type[Command[Any]], handler: CommandHandler) -> None:
         if kind in self.commands:
@@ -71,8 +88,9 @@ class Registry:
             whole.jobs.extend(part.jobs)
             whole.exports.extend(part.exports)
             whole.loops.extend(part.loops)
+            whole.writers.extend(part.writers)
         for what, names in (
-            ("consumer", [consumer.name for consumer in whole.consumers]),
+            ("consumer", [c.name for c in whole.consumers] + [w.name for w in whole.writers]),
             ("job", [job.name for job in whole.jobs]),
             ("loop", [name for name, _ in whole.loops]),
         ):
@@ -85,6 +103,19 @@ class MessageBus:
     def __init__(self, registry: Registry, clock: Clock) -> None:
         self.registry = registry
         self.clock = clock
+        # What the relay delivers to: the plain consumers, and the writing ones bound to this bus.
+        self.consumers = [
+            *registry.consumers,
+            *(Consumer(w.name, self._bound(w), w.types) for w in registry.writers),
+        ]
+
+    def _bound(self, writer: WritingConsumer) -> Any:
+        async def handle(event: LoggedEvent, connection: BaseDBAsyncClient) -> None:
+            # The units of work the handler opens nest in the relay's transaction: the task's
+            # current connection is the relay's, so they are savepoints on `connection`.
+            await writer.handle(event, connection, self)
+
+        return handle
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.clock, self.registry.reactions)

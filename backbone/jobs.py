@@ -60,7 +60,7 @@ async def run_worker(bus: MessageBus, connect: Connect, stop: asyncio.Event) -> 
     outlives an outage instead of going quietly idle."""
     await asyncio.gather(
         supervised("jobs", lambda: _run_queue(bus, connect, stop), stop),
-        supervised("relay", lambda: relay.run(bus.registry.consumers, stop), stop),
+        supervised("relay", lambda: relay.run(bus.consumers, stop), stop),
         *(supervised(name, partial(loop, bus, stop), stop) for name, loop in bus.registry.loops),
     )
 

@@ -444,6 +444,57 @@ class CommunityPostReported(DomainEvent):
     author_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeCreated(DomainEvent):
+    type: ClassVar[str] = "challenge.created"
+    challenge_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeUpdated(DomainEvent):
+    """The names of the challenge's fields that changed (`active` for a deactivation)."""
+
+    type: ClassVar[str] = "challenge.updated"
+    challenge_id: int
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeJoined(DomainEvent):
+    """A member opted in to an OPT_IN challenge: its events count from now on."""
+
+    type: ClassVar[str] = "challenge.joined"
+    member_id: int
+    challenge_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeCompleted(DomainEvent):
+    """A member reached a challenge's goal (once): `reward_points` granted, `badge_id` if any."""
+
+    type: ClassVar[str] = "challenge.completed"
+    member_id: int
+    challenge_id: int
+    reward_points: int
+    badge_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BadgeCreated(DomainEvent):
+    type: ClassVar[str] = "badge.created"
+    badge_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BadgeAwarded(DomainEvent):
+    """A member was given a badge (once per badge), for completing `challenge_id`."""
+
+    type: ClassVar[str] = "badge.awarded"
+    member_id: int
+    badge_id: int
+    challenge_id: int
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -501,6 +552,12 @@ _ALL: tuple[type[DomainEvent], ...] = (
     CommunityPostHelpful,
     CommunityReactionAdded,
     CommunityPostReported,
+    ChallengeCreated,
+    ChallengeUpdated,
+    ChallengeJoined,
+    ChallengeCompleted,
+    BadgeCreated,
+    BadgeAwarded,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.auth import Role
+from api.challenges import types as challenge_fields
 from api.community import types as community_fields
 from api.consent import fields as consent_fields
 from api.consent.types import (
@@ -183,6 +184,21 @@ class Member(relay.Node):
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> community_fields.CommunityPostConnection:
         return await community_fields.member_posts(info, self.member_id, first, after)
+
+    @strawberry.field(
+        description="The challenges the member takes part in (joined, or AUTO and running), "
+        "newest first, at most 100, with its progress and when it completed."
+    )
+    async def challenges(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[challenge_fields.ChallengeProgress]:
+        return await challenge_fields.member_challenges(info, self.member_id)
+
+    @strawberry.field(description="The badges the member holds, newest first, at most 100.")
+    async def badges(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[challenge_fields.MemberBadge]:
+        return await challenge_fields.member_badges(info, self.member_id)
 
     @classmethod
     def from_model(cls, member: MemberModel) -> Member:

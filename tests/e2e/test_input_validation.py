@@ -254,6 +254,31 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ),
     ("reactToPost", Role.MEMBER, {"postId": "Q29tbXVuaXR5UG9zdDo5OQ==", "reaction": "LIKE"}),
     ("reportPost", Role.MEMBER, {"postId": "Q29tbXVuaXR5UG9zdDo5OQ==", "reason": "Spam"}),
+    (
+        "createBadge",
+        Role.ADMIN,
+        {"name": "Critic", "description": "Reviews", "imageUrl": "https://cdn.example/b.png"},
+    ),
+    (
+        "createChallenge",
+        Role.ADMIN,
+        {
+            "name": "Critic",
+            "description": "Post 3 reviews",
+            "goal": {
+                "kind": "COUNT",
+                "target": "3",
+                "eventType": "community.post_approved",
+                "where": [{"field": "kind", "equals": "REVIEW"}],
+                "countsFor": "authorId",
+            },
+            "startsAt": "2026-06-01T00:00:00+00:00",
+            "endsAt": "2026-07-01T00:00:00+00:00",
+            "badgeId": "",
+        },
+    ),
+    ("updateChallenge", Role.ADMIN, {"id": "", "name": "Critic", "description": "Reviews"}),
+    ("joinChallenge", Role.MEMBER, {"challengeId": ""}),
 ]
 NEW_WEBHOOK = """mutation { createWebhookSubscription(input: {url: "https://hooks.example/in",
   eventTypes: ["points.earned"]}) { subscription { id } } }"""

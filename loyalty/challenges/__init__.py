@@ -1,0 +1,1 @@
+"""Challenges and badges: goals over the event log, progress by a relay consumer, rewards."""
