@@ -88,6 +88,11 @@ class Badge(relay.Node):
         )
 
 
+@strawberry.type(description="A page of badges, oldest first.")
+class BadgeConnection(relay.Connection[Badge]):
+    """Keyset-paginated by badge id."""
+
+
 @strawberry.type(
     description="A challenge: a goal over the event log within a window, and its reward. "
     "Admins read every challenge; members and storefronts the active ones; partners none."

@@ -47,6 +47,11 @@ async def challenges_page(
     return await query.order_by("id").limit(limit)
 
 
+async def badges_page(program_id: int, *, after_id: int | None, limit: int) -> list[Badge]:
+    query = Badge.filter(program_id=program_id, id__gt=after_id or 0)
+    return await query.order_by("id").limit(limit)
+
+
 async def find_challenge(program_id: int, challenge_id: int) -> Challenge | None:
     return await Challenge.get_or_none(id=challenge_id, program_id=program_id)
 

@@ -67,6 +67,14 @@ async def test_a_challenge_with_a_badge_is_shown_as_created(gql: GraphQLClient, 
     assert data["node"]["rewardBadge"] == {"name": "Regular"}
     data = await gql.ok(NODE, {"id": badge}, bearer=member_token("ann"))
     assert data["node"] == {"id": badge, "name": "Regular", "imageUrl": "https://cdn.example/b.png"}
+    second = await create_badge(gql, "Loyal")
+    listed = await gql.ok(
+        "{ badges(first: 1) { edges { node { id } } pageInfo { hasNextPage } } }",
+        bearer=member_token("ann"),
+    )
+    assert [e["node"]["id"] for e in listed["badges"]["edges"]] == [badge]
+    assert listed["badges"]["pageInfo"]["hasNextPage"] is True
+    assert second != badge
     crm = await partner(gql, "crm")
     assert (await gql.ok(NODE, {"id": found["id"]}, bearer=crm))["node"] is None
 
