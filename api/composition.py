@@ -12,6 +12,7 @@ from consent.privacy_handlers import registry as privacy_registry
 from domain.clock import Clock
 from loyalty.challenges.handlers import registry as challenges_registry
 from loyalty.community.handlers import registry as community_registry
+from loyalty.gifts.handlers import registry as gifts_registry
 from loyalty.handlers import registry as loyalty_registry
 from loyalty.partners.handlers import registry as partners_registry
 from loyalty.referrals.handlers import registry as referrals_registry
@@ -34,6 +35,7 @@ def build_bus(
         privacy_registry(),
         webhooks_registry(),
         partners_registry(),
+        gifts_registry(),
         community_registry(),
         challenges_registry(),
         *extra,

@@ -29,6 +29,7 @@ MODEL_MODULES = {
         "loyalty.rewards.models",
         "loyalty.referrals.models",
         "loyalty.partners.models",
+        "loyalty.gifts.models",
         "loyalty.community.models",
         "loyalty.challenges.models",
     ],

@@ -105,6 +105,7 @@ described_enum(
         "CHALLENGE_NOT_OPEN": "The challenge is inactive or has ended: it can no longer be joined.",
         "INVALID_BADGE": "The badge's image URL is not an https URL of at most 2048 characters.",
         "BADGE_NOT_FOUND": "No such badge in the caller's program.",
+        "INVALID_GIFT_CONFIG": "The gift settings break a rule (amounts, budget, cap, the surprise rule, the trigger); the message says which.",
     },
 )
 

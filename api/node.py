@@ -16,6 +16,7 @@ from api.challenges.types import visible_badge, visible_challenge
 from api.community.types import visible_post
 from api.context import Context
 from api.events.types import visible_event
+from api.gifts.types import visible_gift
 from api.members.types import visible_member
 from api.partners.types import visible_client
 from api.permissions import IsAnyRole
@@ -38,6 +39,7 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "Referral": visible_referral,
     "Reward": visible_reward,
     "TierChange": visible_tier_change,
+    "Gift": visible_gift,
     "CommunityPost": visible_post,
     "Challenge": visible_challenge,
     "Badge": visible_badge,

@@ -25,6 +25,8 @@ from api.consent.queries import ConsentQueries
 from api.document_cache import DocumentParser
 from api.error_policy import ErrorPolicy
 from api.events.queries import EventQueries
+from api.gifts.mutations import GiftMutations
+from api.gifts.queries import GiftQueries
 from api.limits import DocumentLimits, Limits
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
@@ -73,6 +75,7 @@ Query: Any = merge_types(
         ReferralQueries,
         WebhookQueries,
         PartnerQueries,
+        GiftQueries,
         CommunityQueries,
         ChallengeQueries,
     ),
@@ -92,6 +95,7 @@ Mutation: Any = merge_types(
         ReferralMutations,
         WebhookMutations,
         PartnerMutations,
+        GiftMutations,
         CommunityMutations,
         ChallengeMutations,
     ),

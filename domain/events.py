@@ -495,6 +495,30 @@ class BadgeAwarded(DomainEvent):
     challenge_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiftGiven(DomainEvent):
+    """A give-first gift: its key, kind and the points moved from its budget to the member."""
+
+    type: ClassVar[str] = "gift.given"
+    member_id: int
+    gift_id: int
+    kind: str
+    points: int
+    entry_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiftSkipped(DomainEvent):
+    """A gift that came due and was not given, and why (BUDGET_SPENT, MEMBER_CAP, NO_CONSENT,
+    NOT_ACTIVE, SWITCHED_OFF)."""
+
+    type: ClassVar[str] = "gift.skipped"
+    member_id: int
+    gift_id: int
+    kind: str
+    reason: str
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -558,6 +582,8 @@ _ALL: tuple[type[DomainEvent], ...] = (
     ChallengeCompleted,
     BadgeCreated,
     BadgeAwarded,
+    GiftGiven,
+    GiftSkipped,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

@@ -99,6 +99,7 @@ class ErrorCode(StrEnum):
     CHALLENGE_NOT_OPEN = "CHALLENGE_NOT_OPEN"
     INVALID_BADGE = "INVALID_BADGE"
     BADGE_NOT_FOUND = "BADGE_NOT_FOUND"
+    INVALID_GIFT_CONFIG = "INVALID_GIFT_CONFIG"
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,29 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ("registerPartnerClient", Role.ADMIN, {"name": "CRM", "scopes": ["REFERRALS_READ"]}),
     ("rotatePartnerClientSecret", Role.ADMIN, {"clientId": "", "overlapHours": 24}),
     ("revokePartnerClient", Role.ADMIN, {"clientId": ""}),
+    (
+        "configureGift",
+        Role.ADMIN,
+        {
+            "kind": "SURPRISE",
+            "points": 10,
+            "budgetPoints": 100,
+            "surpriseRule": "DRAW",
+            "drawProbability": "0.5",
+            "drawSeed": "a-seed-of-sixteen-or-more",
+        },
+    ),
+    (
+        "configureGift",
+        Role.ADMIN,
+        {
+            "kind": "THANK_YOU",
+            "points": 10,
+            "budgetPoints": 100,
+            "triggerEventType": "community.post_approved",
+            "triggerPostKind": "REVIEW",
+        },
+    ),
     ("configureCommunity", Role.ADMIN, {"requiresApproval": True, "dailyPointsCap": 100}),
     (
         "createCommunityPost",

@@ -38,6 +38,9 @@ EXPECTED = {
     ("api/events/types.py", "may_use_many"),
     # partner_sharing: members whose data the event log showed a partner, once a day.
     ("api/events/types.py", "record_reads"),
+    # personalization: a personalised gift (a DRAW, or flagged) is skipped as NO_CONSENT
+    # without it; given, the use of the member's activity is logged once a day.
+    ("loyalty/gifts/giving.py", "use_if_allowed"),
 }
 
 

@@ -1,0 +1,52 @@
+"""Why a gift was given or not, in plain words: the `why` of a `Gift` (its ledger entry answers
+its own, as every entry does: domain/why.py)."""
+
+from __future__ import annotations
+
+from domain.consent import ACCOUNT, PERSONALIZATION
+from domain.gifts import GiftKind, SkipReason, Status, reason
+from domain.why import LOYALTY_ACTIVITY, PURCHASE_HISTORY, Factor, Why
+
+_WHY = {
+    GiftKind.WELCOME: "a welcome gift for joining the program",
+    GiftKind.BIRTHDAY: "a gift for your birthday",
+    GiftKind.ANNIVERSARY: "a gift for the anniversary of the day you joined",
+    GiftKind.SURPRISE: "a surprise at one of your orders",
+    GiftKind.THANK_YOU: "a thank-you for your contribution",
+}
+_SKIPPED_WHY = {
+    SkipReason.BUDGET_SPENT: "the gift's budget for the period was spent",
+    SkipReason.MEMBER_CAP: "you had reached the most gifts of this kind for the period",
+    SkipReason.NO_CONSENT: "it is personalised, and you object to personalisation",
+    SkipReason.NOT_ACTIVE: "the account was not active",
+    SkipReason.SWITCHED_OFF: "the program switched this gift off",
+}
+
+
+def explain(
+    *,
+    kind: GiftKind,
+    status: Status,
+    points: int,
+    trigger: str,
+    occasion: int | None,
+    personalized: bool,
+    skipped: SkipReason | None,
+) -> Why:
+    """Why a gift was given (or not): its kind and trigger; a personalised one says it used the
+    member's activity for personalisation."""
+    what = _WHY[kind]
+    if status is Status.GIVEN:
+        summary = f"{points} points given: {what} ({reason(kind, occasion)})."
+    elif status is Status.SKIPPED and skipped is not None:
+        summary = f"Not given: {what}, but {_SKIPPED_WHY[skipped]}."
+    else:
+        summary = f"Due: {what}; it is given within a minute."
+    factors = [Factor("kind", kind.value), Factor("trigger", trigger)]
+    if occasion is not None:
+        factors.append(Factor("occasion", str(occasion)))
+    if skipped is not None:
+        factors.append(Factor("skipped", skipped.value))
+    purposes = (ACCOUNT, PERSONALIZATION) if personalized else (ACCOUNT,)
+    used = (LOYALTY_ACTIVITY, PURCHASE_HISTORY) if personalized else (LOYALTY_ACTIVITY,)
+    return Why(summary, tuple(factors), used, purposes)

@@ -1,0 +1,1 @@
+"""The reciprocity engine: give-first gifts within budgets kept as program accounts."""
