@@ -14,6 +14,7 @@ from api.auth import Role
 from api.community import types as community_fields
 from api.context import Context
 from api.enums import described_enum
+from api.rewards.redeemers import Redeemers, redeemers_of
 from domain.currency import minor_unit_exponent
 from domain.rewards import PERCENT_SCALE, CodeSource, DiscountType, LimitPeriod, RewardKind
 from loyalty.rewards import reads
@@ -128,6 +129,10 @@ class Reward(relay.Node):
     )
     created_at: datetime = strawberry.field(description="When it was added to the catalog.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(description="How many members redeemed it, in the last 30 days and ever.")
+    async def redeemed_by(self, info: strawberry.Info[Context, Any]) -> Redeemers:
+        return await redeemers_of(info, self.reward_id)
 
     @strawberry.field(description="Its approved community reviews: how many, average rating.")
     async def reviews(self, info: strawberry.Info[Context, Any]) -> community_fields.ReviewSummary:

@@ -108,12 +108,18 @@ class Redemption(Model):
         table = "reward_redemption"
         hold_due = Index(fields=("hold_expires_at",))
         hold_due.extra = " WHERE status = 'HELD'"
+        redeemers = Index(
+            fields=("reward_id", "confirmed_at", "member_id"),
+            name="reward_redemption_redeemers_idx",
+        )
+        redeemers.extra = " WHERE status = 'CONFIRMED' AND gift_source IS NULL"
         indexes = (
             ("program", "id"),
             ("member", "id"),
             ("member", "reward", "created_at"),
             ("reward",),
             hold_due,
+            redeemers,
         )
 
 

@@ -148,3 +148,22 @@ def reward_from_row(row: dict[str, Any]) -> Reward:
     ):
         values[name] = enum(values[name]) if values[name] is not None else None
     return Reward._init_from_db(**values)
+
+
+# Members who redeemed (a confirmed redemption, not a gift) each reward: ever, and since $2.
+_REDEEMERS = """
+SELECT reward_id, count(DISTINCT member_id) AS ever,
+  count(DISTINCT member_id) FILTER (WHERE confirmed_at >= $2) AS recently
+FROM reward_redemption
+WHERE reward_id = ANY($1::bigint[]) AND status = 'CONFIRMED' AND gift_source IS NULL
+GROUP BY reward_id
+"""
+
+
+async def redeemers(reward_ids: Sequence[int], since: datetime) -> dict[int, tuple[int, int]]:
+    """For each reward, how many members redeemed it (all time, since `since`): one statement
+    for a page of rewards, exact (counted from the redemptions themselves, by an index)."""
+    rows = await connections.get("default").execute_query_dict(
+        _REDEEMERS, [list(reward_ids), since]
+    )
+    return {row["reward_id"]: (row["ever"], row["recently"]) for row in rows}
