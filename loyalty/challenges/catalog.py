@@ -18,6 +18,15 @@ INSERT INTO challenge_enrolment (challenge_id, member_id, progress, joined_at)
 VALUES ($1, $2, 0, $3) ON CONFLICT (challenge_id, member_id) DO NOTHING RETURNING id
 """
 
+# What updateChallenge may change, by column, with the name `challenge.updated` gives it.
+_API_NAMES = {
+    "name": "name",
+    "description": "description",
+    "starts_at": "startsAt",
+    "ends_at": "endsAt",
+    "active": "active",
+}
+
 
 def _not_found(field: str = "id") -> InvalidInput:
     return InvalidInput(
@@ -106,7 +115,7 @@ async def update_challenge(command: UpdateChallenge, uow: UnitOfWork) -> Challen
                 ChallengeUpdated(
                     program_id=command.program_id,
                     challenge_id=challenge.id,
-                    changed=tuple(_camel(field) for field in changed),
+                    changed=tuple(_API_NAMES[field] for field in changed),
                 )
             )
     return challenge
@@ -147,8 +156,3 @@ async def join_challenge(command: JoinChallenge, uow: UnitOfWork) -> Challenge:
                 )
             )
     return challenge
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)

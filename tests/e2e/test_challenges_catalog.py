@@ -127,6 +127,12 @@ async def test_update_deactivates_and_members_see_only_active_challenges(
         data["updateChallenge"]["challenge"]["name"],
         data["updateChallenge"]["challenge"]["active"],
     ) == ("Old", False)
+    events = await gql.ok(
+        '{ events(first: 5, types: ["challenge.updated"]) { edges { node { payload } } } }',
+        bearer=ADMIN,
+    )
+    [updated] = events["events"]["edges"]
+    assert updated["node"]["payload"]["changed"] == ["name", "active"]
     missing = await gql.ok(
         UPDATE, {"input": {"id": "Q2hhbGxlbmdlOjk5", "active": False}}, bearer=ADMIN
     )
