@@ -119,6 +119,8 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
         "REDIS_URL": redis_url,
         "LOYALTY_ENV": "production",
         "LOYALTY_JWT_SECRET": SECRET,
+        # Production refuses to start without the partner token secret (nothing here uses it).
+        "LOYALTY_OAUTH_SECRET": "bench-oauth-secret-" + "x" * 32,
         "LOYALTY_JWT_ISSUER": AUTH.issuer,
         "LOYALTY_JWT_AUDIENCE": AUTH.audience,
         "LOYALTY_WORKER": "off",
