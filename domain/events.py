@@ -519,6 +519,34 @@ class GiftSkipped(DomainEvent):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReturned(DomainEvent):
+    """A return of (part of) an order that earned points, recorded once per `return_id` whatever
+    points it took back (a small partial return can take back none): what other areas that
+    counted the order (challenges, surprises) undo. Amounts are decimal strings in `currency`."""
+
+    type: ClassVar[str] = "order.returned"
+    member_id: int
+    order_id: str
+    return_id: str
+    amount: str
+    currency: str
+    fully_returned: bool
+    points_reversed: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeReverted(DomainEvent):
+    """A completion a return or a removal undid: the member fell below the goal again, the
+    reward points were taken back and the badge this challenge gave removed."""
+
+    type: ClassVar[str] = "challenge.reverted"
+    member_id: int
+    challenge_id: int
+    points_taken_back: int
+    badge_id: int | None
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -542,6 +570,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     MemberReactivated,
     MemberErased,
     *POSTED_BY_KIND.values(),
+    OrderReturned,
     TierChanged,
     RewardCreated,
     RewardUpdated,
@@ -580,6 +609,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     ChallengeUpdated,
     ChallengeJoined,
     ChallengeCompleted,
+    ChallengeReverted,
     BadgeCreated,
     BadgeAwarded,
     GiftGiven,

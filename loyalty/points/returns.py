@@ -11,6 +11,7 @@ from backbone.uow import UnitOfWork
 from domain.clawback import clawback
 from domain.currency import format_money
 from domain.earning import clawback_points, validate_return
+from domain.events import OrderReturned
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account
 from loyalty.points.commands import ReverseOrder
@@ -118,6 +119,18 @@ async def reverse_order(command: ReverseOrder, uow: UnitOfWork) -> PointsResult:
             _RECORD_RETURN, [found["id"], return_id, amount, points, entry_id, account.now]
         )
         await account.connection.execute_query_dict(_UPDATE_ORDER, [found["id"], amount, points])
+        account.uow.record(
+            OrderReturned(
+                program_id=program.id,
+                member_id=account.member_id,
+                order_id=order_id,
+                return_id=return_id,
+                amount=str(amount),
+                currency=currency,
+                fully_returned=returned + amount == total,
+                points_reversed=points,
+            )
+        )
         return [entry_id] if entry_id else []
 
     return await write_points(command, uow, member=locate, work=work)
