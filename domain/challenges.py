@@ -11,6 +11,8 @@ whom "refer 2 friends" rewards).
 Orders are the ledger's `points.earned` entries with a `sourceRef` of `order:<id>`: DISTINCT_MONTHS
 counts the calendar months (the program's time zone) with an order, MONTHLY_SPEND sums the orders'
 totals within one calendar month and takes the best month.
+
+What counted can be undone (domain/challenge_undoing.py): progress sums signed contributions.
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ def beneficiary(
     """The member the event counts for under the goal, or None when it does not count."""
     if event_type != goal.event_type:
         return None
-    if goal.kind is not GoalKind.COUNT and not _is_order(payload):
+    if goal.kind is not GoalKind.COUNT and not is_order(payload):
         return None
     for match in goal.matches:
         if match.field not in payload or json_text(payload[match.field]) != match.equals:
@@ -251,16 +253,21 @@ def beneficiary(
         return member_id
     named = payload.get(goal.counts_for)
     # A key in a payload is a JSON integer; anything else names nobody.
-    return named if isinstance(named, int) and not isinstance(named, bool) and named > 0 else None
+    return named if is_key(named) else None
 
 
 def order_id(payload: Mapping[str, Any]) -> str | None:
-    return payload["sourceRef"].removeprefix(ORDER_PREFIX) if _is_order(payload) else None
+    return payload["sourceRef"].removeprefix(ORDER_PREFIX) if is_order(payload) else None
 
 
-def _is_order(payload: Mapping[str, Any]) -> bool:
+def is_order(payload: Mapping[str, Any]) -> bool:
     source = payload.get("sourceRef")
     return isinstance(source, str) and source.startswith(ORDER_PREFIX)
+
+
+def is_key(value: Any) -> bool:
+    """A member's or a post's key as a payload holds it: a positive JSON integer."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def bucket(goal: Goal, occurred_at: datetime, timezone: str) -> str:
@@ -271,11 +278,12 @@ def bucket(goal: Goal, occurred_at: datetime, timezone: str) -> str:
 
 
 def progress(goal: Goal, buckets: Sequence[tuple[str, int, Decimal]]) -> Decimal:
-    """How far the contributions, as (bucket, count, amount) per bucket, bring the member."""
+    """How far the contributions, as (bucket, units, amount) summed per bucket, bring the member:
+    what was undone counts negatively, so progress is what still stands."""
     if goal.kind is GoalKind.COUNT:
-        return Decimal(sum(count for _, count, _ in buckets))
+        return Decimal(max(sum(units for _, units, _ in buckets), 0))
     if goal.kind is GoalKind.DISTINCT_MONTHS:
-        return Decimal(sum(1 for _, count, _ in buckets if count > 0))
+        return Decimal(sum(1 for _, units, _ in buckets if units > 0))
     return max((amount for _, _, amount in buckets), default=Decimal(0))
 
 

@@ -156,15 +156,16 @@ class ChallengeConnection(relay.Connection[Challenge]):
 class ChallengeProgress:
     challenge: Challenge = strawberry.field(description="The challenge.")
     progress: Decimal = strawberry.field(
-        description="How far the member got, in the goal's measure (capped by nothing: a "
-        "completed challenge shows what completed it)."
+        description="How far the member got, in the goal's measure: what still stands of what "
+        "counted (returns and removed posts are taken off), not capped at the target."
     )
     target: Decimal = strawberry.field(description="The goal's target, as `challenge.goal`.")
     joined_at: datetime | None = strawberry.field(
         description="When the member joined (opt-in) or first counted (auto); null: not yet."
     )
     completed_at: datetime | None = strawberry.field(
-        description="When the member completed it (once); null: not yet."
+        description="When the member completed it; null: not yet, or no longer (a return or a "
+        "removal took it back below the goal)."
     )
 
 

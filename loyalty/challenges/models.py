@@ -1,4 +1,4 @@
-"""Tortoise models of the challenge tables (created by Alembic revision 0018).
+"""Tortoise models of the challenge tables (created by Alembic revisions 0018 and 0021).
 
 Rows are written with SQL by loyalty/challenges/ (progress under the member's lock, in the
 relay's transaction); these classes describe the schema to the ORM and to the drift test.
@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
+from domain.challenge_undoing import SUBJECT_MAX
 from domain.challenges import DESCRIPTION_MAX, EVENT_TYPE_MAX, FIELD_MAX, NAME_MAX
 from domain.rewards import IMAGE_URL_MAX
 from loyalty.models import TORTOISE_APP, member_fk, program_fk
@@ -83,6 +85,9 @@ class ChallengeEnrolment(Model):
     progress = fields.DecimalField(max_digits=20, decimal_places=4)
     joined_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
+    # The lot the completion's reward points went to: a reverted completion takes them back first.
+    reward_lot = _optional_fk("PointsLot")
+    reward_lot_id: int | None
 
     class Meta:
         table = "challenge_enrolment"
@@ -98,11 +103,16 @@ class ChallengeContribution(Model):
     challenge_enrolment_id: int
     event_id = fields.BigIntField()
     bucket = fields.CharField(max_length=7)  # the local month (YYYY-MM) of order goals, else ''
-    amount = fields.DecimalField(max_digits=20, decimal_places=4)
+    amount = fields.DecimalField(max_digits=20, decimal_places=4)  # negative: a return's
+    units = fields.IntField()  # +1 an event counted, -1 an event undid one, 0 a partial return
+    subject = fields.CharField(max_length=SUBJECT_MAX, null=True)  # `order:<id>`, `post:<id>`
 
     class Meta:
         table = "challenge_contribution"
         unique_together = (("challenge_enrolment", "event_id"),)
+        by_subject = Index(fields=("subject",))
+        by_subject.extra = " WHERE subject IS NOT NULL"
+        indexes = (by_subject,)
 
 
 class MemberBadge(Model):

@@ -23,13 +23,17 @@ async def take_back(
     reason_code: str,
     label: str,
     source_ref: str,
+    lot_id: int | None = None,
 ) -> None:
-    """Reverse `points` of the member (locked here if it is not yet); nothing for none."""
+    """Reverse `points` of the member (locked here if it is not yet); nothing for none. With
+    `lot_id`, the lot those points were given in goes first (its pending points before any)."""
     if points <= 0:
         return
     account = await open_account(uow, program.id, member_id=member_id, actor=SYSTEM_ACTOR)
     assert account is not None
     await account.settle_due()
+    if lot_id is not None:
+        await account.load_lot(lot_id)
     policy = program.points.clawback
     if policy is ClawbackPolicy.DENY:
         policy = ClawbackPolicy.CLAMP_AND_RECORD_DEBT
@@ -37,7 +41,7 @@ async def take_back(
         account.balance,
         account.lots,
         points,
-        order_lot=None,
+        order_lot=lot_id,
         policy=policy,
         now=account.now,
         label=label,
