@@ -4,14 +4,17 @@ reverted with its reward and badge, and the goal completable again."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from tortoise import connections
 
+from api.composition import build_bus
 from api.relay import decode_global_id
-from backbone.bus import MessageBus
+from backbone.bus import MessageBus, Registry, WritingConsumer
 from domain.clock import FixedClock
+from loyalty.challenges import progress
 from tests.e2e.challenge_helpers import (
     at,
     challenge,
@@ -247,3 +250,25 @@ async def test_removing_a_review_reverts_the_challenge_and_its_badge(
         "SELECT count(*) AS n FROM member_badge"
     )
     assert rows["n"] == 1
+
+
+async def test_racing_consumers_revert_each_completion_once(
+    gql: GraphQLClient, acme: MessageBus, clock: FixedClock
+) -> None:
+    # A second consumer running the same handler races the first over the same returns.
+    twin = WritingConsumer("challenges.progress.twin", progress.consume)
+    racing = build_bus(clock, extra=[Registry(writers=[twin])])
+    await start_relay(racing)
+    found = await challenge(gql, SPEND_200, name="Big month", rewardPoints=500)
+    for name in ("ann", "bob"):
+        await award_order(gql, name, f"o-{name}", "200.00")
+    await asyncio.gather(relay_all(acme), relay_all(racing, twin.name))
+    for name in ("ann", "bob"):
+        assert (await reverse(gql, f"o-{name}", "r-1", "200.00"))["userErrors"] == []
+    await asyncio.gather(relay_all(acme), relay_all(racing, twin.name), relay_all(acme))
+    for name in ("ann", "bob"):
+        assert await _state(gql, name, found["id"]) == ("0", False)
+        assert _challenge_points(await ledger(gql, name)) == [500, -500]
+    assert await _completions(gql, found["id"]) == 0
+    assert len(await _events(gql, "challenge.reverted")) == 2
+    await assert_ledger_audits_clean()
