@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from api.auth import Role
 from api.context import Context
@@ -93,6 +94,17 @@ class BadgeConnection(relay.Connection[Badge]):
     """Keyset-paginated by badge id."""
 
 
+def _badge_loader(context: Context) -> DataLoader[int, BadgeModel | None]:
+    """Badges by key: one query for a page of challenges, however many share a badge."""
+
+    async def load(keys: list[int]) -> list[BadgeModel | None]:
+        found = await reads.badges_by_id(keys)
+        return [found.get(key) for key in keys]
+
+    loader: DataLoader[int, BadgeModel | None] = context.loader("challenges.badge", load)
+    return loader
+
+
 @strawberry.type(
     description="A challenge: a goal over the event log within a window, and its reward. "
     "Admins read every challenge; members and storefronts the active ones; partners none."
@@ -118,8 +130,7 @@ class Challenge(relay.Node):
     async def reward_badge(self, info: strawberry.Info[Context, Any]) -> Badge | None:
         if self.badge_key is None:
             return None
-        found = await reads.badges_by_id([self.badge_key])
-        badge = found.get(self.badge_key)
+        badge = await _badge_loader(info.context).load(self.badge_key)
         return Badge.from_model(badge) if badge is not None else None
 
     @classmethod

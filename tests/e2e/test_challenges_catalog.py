@@ -21,6 +21,7 @@ from tests.e2e.challenge_helpers import (
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.partner_helpers import partner
 from tests.e2e.points_helpers import ADMIN, member_token
+from tests.e2e.test_query_counts import _queries
 
 pytestmark = pytest.mark.e2e
 
@@ -173,3 +174,17 @@ async def test_joining_needs_an_open_challenge_and_a_member_token(
         bearer=ADMIN,
     )
     assert staff["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_page_of_challenges_reads_their_badges_in_one_query(
+    gql: GraphQLClient, acme: None
+) -> None:
+    document = "{ challenges(first: 100) { edges { node { name rewardBadge { name } } } } }"
+    await challenge(gql, COUNT, name="First", badgeId=await create_badge(gql, "B0"))
+    one = await _queries(gql, document, ADMIN)
+    for n in range(1, 12):
+        await challenge(gql, COUNT, name=f"C{n}", badgeId=await create_badge(gql, f"B{n}"))
+    assert await _queries(gql, document, ADMIN) == one
+    listed = await gql.ok(document, bearer=ADMIN)
+    names = {edge["node"]["rewardBadge"]["name"] for edge in listed["challenges"]["edges"]}
+    assert names == {f"B{n}" for n in range(12)}
