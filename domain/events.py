@@ -510,12 +510,25 @@ class GiftGiven(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GiftSkipped(DomainEvent):
     """A gift that came due and was not given, and why (BUDGET_SPENT, MEMBER_CAP, NO_CONSENT,
-    NOT_ACTIVE, SWITCHED_OFF)."""
+    NOT_ACTIVE, SWITCHED_OFF, ORDER_RETURNED, POST_REMOVED)."""
 
     type: ClassVar[str] = "gift.skipped"
     member_id: int
     gift_id: int
     kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiftRevoked(DomainEvent):
+    """A given gift undone because what it was given for no longer stands (ORDER_RETURNED,
+    POST_REMOVED): its points taken back from the member and credited back to its budget."""
+
+    type: ClassVar[str] = "gift.revoked"
+    member_id: int
+    gift_id: int
+    kind: str
+    points: int
     reason: str
 
 
@@ -614,6 +627,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     BadgeAwarded,
     GiftGiven,
     GiftSkipped,
+    GiftRevoked,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

@@ -4,6 +4,7 @@ its own, as every entry does: domain/why.py)."""
 from __future__ import annotations
 
 from domain.consent import ACCOUNT, PERSONALIZATION
+from domain.gift_undoing import RevokeReason
 from domain.gifts import GiftKind, SkipReason, Status, reason
 from domain.why import LOYALTY_ACTIVITY, PURCHASE_HISTORY, Factor, Why
 
@@ -20,6 +21,12 @@ _SKIPPED_WHY = {
     SkipReason.NO_CONSENT: "it is personalised, and you object to personalisation",
     SkipReason.NOT_ACTIVE: "the account was not active",
     SkipReason.SWITCHED_OFF: "the program switched this gift off",
+    SkipReason.ORDER_RETURNED: "its order was returned",
+    SkipReason.POST_REMOVED: "its post was removed or rejected",
+}
+_REVOKED_WHY = {
+    RevokeReason.ORDER_RETURNED: "the order was returned",
+    RevokeReason.POST_REMOVED: "the post was removed or rejected",
 }
 
 
@@ -32,6 +39,7 @@ def explain(
     occasion: int | None,
     personalized: bool,
     skipped: SkipReason | None,
+    revoked: RevokeReason | None = None,
 ) -> Why:
     """Why a gift was given (or not): its kind and trigger; a personalised one says it used the
     member's activity for personalisation."""
@@ -40,6 +48,8 @@ def explain(
         summary = f"{points} points given: {what} ({reason(kind, occasion)})."
     elif status is Status.SKIPPED and skipped is not None:
         summary = f"Not given: {what}, but {_SKIPPED_WHY[skipped]}."
+    elif status is Status.REVOKED and revoked is not None:
+        summary = f"{points} points taken back: {what}, but {_REVOKED_WHY[revoked]}."
     else:
         summary = f"Due: {what}; it is given within a minute."
     factors = [Factor("kind", kind.value), Factor("trigger", trigger)]
@@ -47,6 +57,8 @@ def explain(
         factors.append(Factor("occasion", str(occasion)))
     if skipped is not None:
         factors.append(Factor("skipped", skipped.value))
+    if revoked is not None:
+        factors.append(Factor("revoked", revoked.value))
     purposes = (ACCOUNT, PERSONALIZATION) if personalized else (ACCOUNT,)
     used = (LOYALTY_ACTIVITY, PURCHASE_HISTORY) if personalized else (LOYALTY_ACTIVITY,)
     return Why(summary, tuple(factors), used, purposes)

@@ -34,6 +34,9 @@ _POST_KIND = re.compile(r"[A-Z][A-Z_]{0,31}")
 _SEED = re.compile(r"[A-Za-z0-9_-]{16,128}")
 DEFAULT_TRIGGER = "community.post_approved"
 DEFAULT_POST_KIND = "REVIEW"
+# The ledger's and the gifts' own events never trigger a thank-you: the relay consumer reads them
+# for surprises and never thanks for them, so a setting naming one would never fire.
+NEVER_THANKED = ("points.", "gift.")
 
 
 class GiftKind(StrEnum):
@@ -59,6 +62,7 @@ class Status(StrEnum):
     PENDING = "PENDING"  # triggered; the gift job gives it (or records why not) shortly
     GIVEN = "GIVEN"
     SKIPPED = "SKIPPED"
+    REVOKED = "REVOKED"  # given, then undone: its points taken back, its budget credited back
 
 
 class SkipReason(StrEnum):
@@ -67,6 +71,8 @@ class SkipReason(StrEnum):
     NO_CONSENT = "NO_CONSENT"
     NOT_ACTIVE = "NOT_ACTIVE"  # the member was suspended or erased when its gift came due
     SWITCHED_OFF = "SWITCHED_OFF"  # the gift was switched off before it was given
+    ORDER_RETURNED = "ORDER_RETURNED"  # its order was fully returned before it was given
+    POST_REMOVED = "POST_REMOVED"  # its post was removed or rejected before it was given
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,10 @@ def validate(settings: GiftSettings) -> GiftSettings:
             "triggerEventType",
             f"triggerEventType is a dotted event type (e.g. {DEFAULT_TRIGGER}) of a THANK_YOU.",
             bad,
+        )
+    elif trigger is not None and trigger.startswith(NEVER_THANKED):
+        problems.add(
+            "triggerEventType", "points.* and gift.* events never trigger a thank-you.", bad
         )
     if post_kind is not None and (not thank_you or _POST_KIND.fullmatch(post_kind) is None):
         problems.add("triggerPostKind", "triggerPostKind is an upper-case kind (e.g. REVIEW).", bad)

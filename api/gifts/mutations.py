@@ -56,7 +56,7 @@ class ConfigureGiftInput:
     trigger_event_type: str | None = strawberry.field(
         default=None,
         description=f"THANK_YOU's event type (default {rules.DEFAULT_TRIGGER}); refused for "
-        "other kinds.",
+        "other kinds, and points.* or gift.* types (they never trigger a thank-you).",
     )
     trigger_post_kind: str | None = strawberry.field(
         default=None,

@@ -15,7 +15,7 @@ from api.context import Context
 from api.enums import described_enum
 from api.relay import keyset_connection
 from api.why import WHY, Why
-from domain import gift_why
+from domain import gift_undoing, gift_why
 from domain import gifts as rules
 from loyalty.gifts import reads
 
@@ -62,6 +62,9 @@ described_enum(
         "PENDING": "Due; the gift job gives it (or records why not) within a minute.",
         "GIVEN": "Given: its points moved from the budget to the member's ledger.",
         "SKIPPED": "Not given, for skipReason; never tried again for this trigger.",
+        "REVOKED": "Given, then undone for revokeReason (its order fully returned, its post "
+        "removed or rejected): its points taken back by a REVERSE ledger entry and credited "
+        "back to the budget that paid them.",
     },
 )
 described_enum(
@@ -74,6 +77,17 @@ described_enum(
         "NO_CONSENT": "A personalised gift, and the member objects to personalization.",
         "NOT_ACTIVE": "The member was suspended or erased.",
         "SWITCHED_OFF": "The gift was switched off before it was given.",
+        "ORDER_RETURNED": "Its order was fully returned before the gift was given.",
+        "POST_REMOVED": "Its post was removed or rejected before the gift was given.",
+    },
+)
+described_enum(
+    gift_undoing.RevokeReason,
+    name="GiftRevokeReason",
+    description="Why a given gift was revoked: what it was given for no longer stands.",
+    values={
+        "ORDER_RETURNED": "A SURPRISE whose order was fully returned.",
+        "POST_REMOVED": "A THANK_YOU whose post was removed or rejected.",
     },
 )
 
@@ -137,7 +151,9 @@ def _global(type_name: str, key: int | None) -> strawberry.ID | None:
     return None if key is None else strawberry.ID(str(relay.GlobalID(type_name, str(key))))
 
 
-@strawberry.type(description="One gift that came due: given, skipped with its reason, or pending.")
+@strawberry.type(
+    description="One gift that came due: given, skipped with its reason, revoked, or pending."
+)
 class Gift(relay.Node):
     gift_id: relay.NodeID[int]
     kind: rules.GiftKind = strawberry.field(description="Which gift.")
@@ -145,7 +161,9 @@ class Gift(relay.Node):
     skip_reason: rules.SkipReason | None = strawberry.field(
         description="Why it was not given; null unless SKIPPED."
     )
-    points: int = strawberry.field(description="Points given (0 unless GIVEN).")
+    points: int = strawberry.field(
+        description="Points given (0 unless GIVEN or REVOKED; a REVOKED gift's were taken back)."
+    )
     trigger: str = strawberry.field(
         description="What made it due, once per member: enrolment, birthday:<year>, "
         "anniversary:<year>, order:<order id>, post:<post id> or event:<event id>."
@@ -153,10 +171,17 @@ class Gift(relay.Node):
     reason: str = strawberry.field(description="What the member reads, e.g. Happy birthday.")
     member_id: strawberry.ID = strawberry.field(description="The member's global id.")
     entry_id: strawberry.ID | None = strawberry.field(
-        description="The ledger entry (LedgerEntry global id) that gave it; null unless GIVEN."
+        description="The ledger entry (LedgerEntry global id) that gave it; null unless GIVEN "
+        "or REVOKED."
     )
     created_at: datetime = strawberry.field(description="When it came due.")
     decided_at: datetime | None = strawberry.field(description="When given or skipped.")
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked; null unless REVOKED."
+    )
+    revoke_reason: gift_undoing.RevokeReason | None = strawberry.field(
+        description="Why it was revoked; null unless REVOKED."
+    )
     why: Why = strawberry.field(description=WHY)
 
 
@@ -164,10 +189,11 @@ def gift_of(row: dict[str, Any]) -> Gift:
     kind = rules.GiftKind(row["kind"])
     status = rules.Status(row["status"])
     skipped = rules.SkipReason(row["skip_reason"]) if row["skip_reason"] else None
+    revoked = gift_undoing.RevokeReason(row["revoke_reason"]) if row["revoke_reason"] else None
     personalized = row["personalized"] or row["surprise_rule"] == rules.SurpriseRule.DRAW.value
     explained = gift_why.explain(
         kind=kind, status=status, points=row["points"], trigger=row["trigger"],
-        occasion=row["occasion"], personalized=personalized, skipped=skipped,
+        occasion=row["occasion"], personalized=personalized, skipped=skipped, revoked=revoked,
     )  # fmt: skip
     member_id = _global("Member", row["member_id"])
     assert member_id is not None
@@ -175,7 +201,8 @@ def gift_of(row: dict[str, Any]) -> Gift:
         gift_id=row["id"], kind=kind, status=status, skip_reason=skipped, points=row["points"],
         trigger=row["trigger"], reason=rules.reason(kind, row["occasion"]), member_id=member_id,
         entry_id=_global("LedgerEntry", row["entry_id"]), created_at=row["created_at"],
-        decided_at=row["decided_at"], why=Why.of(explained),
+        decided_at=row["decided_at"], revoked_at=row["revoked_at"], revoke_reason=revoked,
+        why=Why.of(explained),
     )  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """The gifts area's part of the composition root: configureGift, the welcome gift inside the
-enrolment, the relay consumer of surprises and thank-yous, the two gift jobs, and the member's
+enrolment, the relay consumer of surprises and thank-yous (which also undoes them), the two gift jobs, and the member's
 gifts in its export."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def registry() -> Registry:
     part.command(commands.GiveGift, jobs.give_gift)
     part.command(commands.ClaimYearlyGifts, triggers.claim_yearly)
     part.react(MemberEnrolled, triggers.on_enrolled)
-    part.consumers.append(triggers.consumer())
+    part.writers.append(triggers.consumer())
     part.jobs.append(Job("gifts.yearly", jobs.HOURLY, jobs.yearly_gifts))
     part.jobs.append(Job("gifts.give", jobs.EVERY_MINUTE, jobs.give_pending))
     part.exports.append(reads.export_part)

@@ -1,4 +1,4 @@
-"""Tortoise models of the gift tables (created by Alembic revision 0019).
+"""Tortoise models of the gift tables (created by Alembic revision 0019, revocations 0022).
 
 Rows are written with SQL by loyalty/gifts/ (gifts under their member's lock, budgets by
 conditional updates); these classes describe the schema to the ORM and to the drift test.
@@ -72,8 +72,8 @@ class GiftBudget(Model):
 
 
 class Gift(Model):
-    """One gift per trigger: pending, given (a transfer from its budget to a ledger entry) or
-    skipped with its reason."""
+    """One gift per trigger: pending, given (a transfer from its budget to a ledger entry),
+    skipped with its reason, or revoked (given, then taken back and credited to its budget)."""
 
     id = fields.BigIntField(primary_key=True)
     program = program_fk()
@@ -99,12 +99,15 @@ class Gift(Model):
     period_start = fields.DateField(null=True)
     created_at = fields.DatetimeField()
     decided_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    revoke_reason = fields.CharField(max_length=16, null=True)
 
     class Meta:
         table = "gift"
         unique_together = (("program", "kind", "member", "trigger"),)
         indexes = (
             Index(fields=("program_id", "id")),
+            Index(fields=("program_id", "trigger")),
             Index(fields=("budget_id",)),
             _partial(Index(fields=("member_id", "kind", "period_start")), "status = 'GIVEN'"),
             _partial(Index(fields=("id",)), "status = 'PENDING'"),

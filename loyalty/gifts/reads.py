@@ -22,7 +22,8 @@ WHERE s.program_id = $1 ORDER BY s.kind
 """  # noqa: S608 - a constant column list
 _GIFTS = """
 SELECT g.id, g.kind, g.member_id, g.trigger, g.occasion, g.status, g.skip_reason, g.points,
-  g.entry_id, g.created_at, g.decided_at, s.personalized, s.surprise_rule
+  g.entry_id, g.created_at, g.decided_at, g.revoked_at, g.revoke_reason, s.personalized,
+  s.surprise_rule
 FROM gift g JOIN gift_setting s ON s.id = g.setting_id
 WHERE g.program_id = $1 AND g.id > $2 AND ($3::text IS NULL OR g.kind = $3)
   AND ($4::bigint IS NULL OR g.member_id = $4)
@@ -30,7 +31,8 @@ ORDER BY g.id LIMIT $5
 """
 
 _OF_MEMBER = """
-SELECT id, kind, trigger, occasion, status, skip_reason, points, entry_id, created_at, decided_at
+SELECT id, kind, trigger, occasion, status, skip_reason, points, entry_id, created_at, decided_at,
+  revoked_at, revoke_reason
 FROM gift WHERE program_id = $1 AND member_id = $2 ORDER BY id
 """
 
@@ -79,5 +81,6 @@ async def gifts_page(
 
 
 async def export_part(connection: Any, program_id: int, member_id: int) -> dict[str, Any]:
-    """The member's gifts, given, skipped (with the reason) and pending."""
+    """The member's gifts, given, skipped (with the reason), revoked (when and why) and
+    pending."""
     return {"gifts": await _rows(connection, _OF_MEMBER, program_id, member_id)}

@@ -1,13 +1,19 @@
 """What makes a gift due, each claimed as one PENDING `gift` row under its unique trigger (once
-per program, kind, member and trigger, whoever claims it first):
+per program, kind, member and trigger, whoever claims it first), and what undoes one:
 
 - WELCOME: an in-transaction reaction to `member.enrolled`, given inside the enrolment itself,
   so the member's first read after enrolling shows it.
 - SURPRISE and THANK_YOU: the relay consumer `gifts.triggers`, after commit, off the award's
-  path (an order costs the award no statement more): an ORDER earning of a member is its n-th
-  order, surprised every Nth or by the seeded draw; an event of a THANK_YOU's configured type
-  (`community.post_approved` by default, of a post kind) thanks its member once per post. The
-  relay gives each event once; the claim's unique key would make a second delivery a no-op.
+  path (an order costs the award no statement more). An order is decided when its points are
+  spendable (domain/gift_undoing.py): at its earning, or at the activation that ends its
+  return window; it is then the member's n-th order not fully returned, surprised every Nth or
+  by the seeded draw (a fully returned order never is). An event of a THANK_YOU's configured
+  type (`community.post_approved` by default, of a post kind) thanks its member once per post.
+  The claim's unique key makes a second delivery a no-op.
+- Undoing, by the same consumer so it follows the claim in the log's order: a full return
+  (`order.returned`) undoes its order's surprise, a removal or a rejection its post's thank-you
+  (revoking.py), in a unit of work nested in the relay's transaction, which moves the
+  consumer's cursor in the same commit.
 - BIRTHDAY and ANNIVERSARY: the hourly job (jobs.py), for the day it is in each program's zone.
 
 Claimed gifts from the relay and the job are given by the gift job within a minute (jobs.py).
@@ -15,16 +21,23 @@ Claimed gifts from the relay and the job are given by the gift job within a minu
 
 from __future__ import annotations
 
+import logging
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from backbone.bus import MessageBus, WritingConsumer
 from backbone.outbox import LoggedEvent
-from backbone.relay import Consumer
 from backbone.uow import UnitOfWork
+from domain import gift_undoing as undo_rules
 from domain import gifts as rules
 from domain.events import DomainEvent, MemberEnrolled
+from domain.validation import InvalidInput
 from loyalty.gifts.commands import ClaimYearlyGifts
 from loyalty.gifts.giving import give
+from loyalty.gifts.revoking import UNDONE_MEMBERS, undo
 from loyalty.gifts.settings import SETTING, settings_of
+
+log = logging.getLogger(__name__)
 
 CONSUMER = "gifts.triggers"
 
@@ -44,9 +57,12 @@ _SETTINGS_OF_KIND = f"""
 SELECT s.id, {SETTING} FROM gift_setting s
 WHERE s.program_id = $1 AND s.kind = $2 AND s.active
 """  # noqa: S608 - a constant column list
-# The member's orders up to this one: this is its n-th.
+# The member's orders up to this one that are not fully returned: this is its n-th (unless it
+# is fully returned itself).
 _ORDER_NUMBER = """
-SELECT count(*) AS n FROM points_order o
+SELECT count(*) FILTER (WHERE o.returned_total < o.total) AS n,
+  coalesce(bool_or(o.order_id = $3 AND o.returned_total >= o.total), false) AS returned
+FROM points_order o
 WHERE o.member_id = $1
   AND o.id <= (SELECT id FROM points_order WHERE program_id = $2 AND order_id = $3)
 """
@@ -79,29 +95,50 @@ async def on_enrolled(event: DomainEvent, uow: UnitOfWork) -> None:
         await give(uow, event.program_id, event.member_id, rows[0]["id"])
 
 
-async def on_logged(event: LoggedEvent, connection: BaseDBAsyncClient) -> None:
-    """The relay consumer: claims the surprises and thank-yous the event makes due."""
+async def on_logged(event: LoggedEvent, connection: BaseDBAsyncClient, bus: MessageBus) -> None:
+    """The relay consumer: claims the surprises and thank-yous the event makes due, and undoes
+    those whose order or post it takes away."""
     if event.member_id is None:
         return
-    if event.type == "points.earned":
-        await _surprise(event, connection)
-    elif not event.type.startswith(("points.", "gift.")):
+    undoing = undo_rules.undoing(event.type, event.payload)
+    if undoing is not None:
+        await _undo(event, connection, bus, undoing)
+    elif event.type.startswith(rules.NEVER_THANKED):
+        if (order_id := undo_rules.surprise_order(event.type, event.payload)) is not None:
+            await _surprise(event, connection, order_id)
+    else:
         await _thank_you(event, connection)
 
 
-async def _surprise(event: LoggedEvent, connection: BaseDBAsyncClient) -> None:
-    source = str(event.payload.get("sourceRef") or "")
-    if event.payload.get("reasonCode") != "ORDER" or not source.startswith("order:"):
-        return
+async def _undo(
+    event: LoggedEvent,
+    connection: BaseDBAsyncClient,
+    bus: MessageBus,
+    undoing: undo_rules.Undoing,
+) -> None:
+    key = [event.program_id, undoing.trigger, undoing.kind.value]
+    if not await connection.execute_query_dict(UNDONE_MEMBERS, key):
+        return  # no gift stands on it: no unit of work, no lock
+    try:
+        async with bus.unit_of_work() as uow:
+            await undo(uow, event.program_id, undoing)
+    except InvalidInput as refused:
+        # A take-back the ledger refuses (a balance beyond its bounds) would stop the consumer
+        # for good: the event's work is rolled back (its savepoint) and the log read on.
+        log.warning("undoing the gifts of event %s refused: %s", event.id, refused)
+
+
+async def _surprise(event: LoggedEvent, connection: BaseDBAsyncClient, order_id: str) -> None:
     rows = await connection.execute_query_dict(
         _SETTINGS_OF_KIND, [event.program_id, rules.GiftKind.SURPRISE.value]
     )
     if not rows:
         return
-    order_id = source.removeprefix("order:")
     [counted] = await connection.execute_query_dict(
         _ORDER_NUMBER, [event.member_id, event.program_id, order_id]
     )
+    if counted["returned"]:
+        return  # a fully returned order is no order to thank for
     trigger = rules.trigger(rules.GiftKind.SURPRISE, reference=order_id)
     if rules.surprise_due(settings_of(rows[0]), order_number=counted["n"], order_trigger=trigger):
         await _claim(
@@ -140,8 +177,8 @@ async def _claim(
     )  # fmt: skip
 
 
-def consumer() -> Consumer:
-    return Consumer(CONSUMER, on_logged)
+def consumer() -> WritingConsumer:
+    return WritingConsumer(CONSUMER, on_logged)
 
 
 async def claim_yearly(command: ClaimYearlyGifts, uow: UnitOfWork) -> int:

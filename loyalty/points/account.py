@@ -47,6 +47,9 @@ WHERE member_id = $1 AND remaining > 0
 _LOT = (
     "SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot WHERE id = $1"
 )
+_SOURCE = (
+    "SELECT e.source_ref FROM points_lot l JOIN points_entry e ON e.id = l.entry_id WHERE l.id = $1"
+)
 _INSERT_ENTRY = """
 INSERT INTO points_entry (
   program_id, member_id, kind, points,
@@ -217,7 +220,13 @@ class Account:
     async def _settle(self) -> None:
         for posting in due_postings(self.balance, list(self.lots.values()), self.now):
             if posting.kind is EntryKind.ACTIVATE:
-                await self.post(posting, reason_code="ACTIVATION", reason="Return window ended")
+                # Named by its earning's source: what waits for the window (an order's surprise)
+                # learns which order's points became spendable.
+                [lot] = await self.connection.execute_query_dict(_SOURCE, [posting.activates_lot])
+                await self.post(
+                    posting, reason_code="ACTIVATION", reason="Return window ended",
+                    source_ref=lot["source_ref"],
+                )  # fmt: skip
             else:
                 await self.post(
                     posting, reason_code="EXPIRY", reason="Points reached their expiry date"

@@ -10,7 +10,7 @@ from tortoise import connections
 from backbone import relay
 from backbone.bus import MessageBus
 from backbone.jobs import run_now
-from loyalty.gifts.triggers import consumer
+from loyalty.gifts.triggers import CONSUMER
 from tests.e2e.conftest import GraphQLClient
 from tests.e2e.points_helpers import ADMIN, STORE, member_token
 
@@ -26,13 +26,17 @@ GIFTS = "{ gifts { kind budget { period periodStart total spent remaining } } }"
 GIVEN = """query($kind: GiftKind, $after: String) {
   giftsGiven(first: 100, kind: $kind, after: $after) {
     edges { node { id kind status skipReason points trigger reason memberId entryId
-      why { summary factors { name value } purposes } } }
+      revokedAt revokeReason why { summary factors { name value } purposes } } }
     pageInfo { hasNextPage endCursor }
   }
 }"""
 ENROLL = """mutation($input: EnrollMemberInput!) {
   enrollMember(input: $input) { created member { id } userErrors { field code } }
 }"""
+EVENTS = """query($types: [String!]) { events(first: 100, types: $types) {
+  edges { node { type memberId payload } } } }"""
+_UNREAD = """SELECT EXISTS (SELECT 1 FROM event_outbox o JOIN event_consumer c ON c.name = $1
+  WHERE (o.txid, o.id) > (c.last_txid, c.last_id)) AS unread"""
 LEDGER = """{ me { points { available } ledger(first: 20) { edges { node { kind points reasonCode
   reason sourceReference why { summary factors { name value } purposes } } } } } }"""
 
@@ -63,8 +67,13 @@ async def gift_entries(gql: GraphQLClient, external_id: str) -> list[dict[str, A
     return [entry for entry in entries if entry["reasonCode"] == "GIFT"]
 
 
-async def registered_consumer() -> relay.Consumer:
-    found = consumer()
+def gift_consumer(bus: MessageBus, name: str = CONSUMER) -> relay.Consumer:
+    """The gift consumer as the bus delivers it (a writing consumer, bound to the bus)."""
+    return next(c for c in bus.consumers if c.name == name)
+
+
+async def registered_consumer(bus: MessageBus, name: str = CONSUMER) -> relay.Consumer:
+    found = gift_consumer(bus, name)
     await relay.register([found], connections.get("default"))
     return found
 
@@ -95,3 +104,28 @@ async def budget_ledger() -> list[dict[str, Any]]:
            FROM gift_budget b ORDER BY b.id"""
     )
     return rows
+
+
+async def relay_all(bus: MessageBus, name: str = CONSUMER) -> None:
+    """Deliver until the consumer has read every committed event (its own included); another
+    database's open transaction may hold the relay's horizon back a moment."""
+    for _ in range(1500):  # 30 s
+        await relay.deliver(gift_consumer(bus, name))
+        [row] = await connections.get("default").execute_query_dict(_UNREAD, [name])
+        if not row["unread"]:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{name} did not catch up")
+
+
+async def rewind(name: str = CONSUMER) -> None:
+    """Move the consumer's cursor back to its start: every event is delivered again."""
+    await connections.get("default").execute_query_dict(
+        "UPDATE event_consumer SET last_txid = 0, last_id = 0 WHERE name = $1", [name]
+    )
+
+
+async def events_of(gql: GraphQLClient, *types: str) -> list[dict[str, Any]]:
+    """The program's events of these types, oldest first."""
+    data = await gql.ok(EVENTS, {"types": list(types)}, bearer=ADMIN)
+    return [edge["node"] for edge in data["events"]["edges"]][::-1]

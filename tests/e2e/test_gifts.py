@@ -147,7 +147,7 @@ async def test_surprise_every_nth_order_through_the_relay_with_its_reason(
     gql: GraphQLClient, bus: MessageBus
 ) -> None:
     await provision(gql)
-    consumer = await registered_consumer()
+    consumer = await registered_consumer(bus)
     await configure_gift(
         gql, kind="SURPRISE", points=30, budgetPoints=1_000, surpriseRule="EVERY_NTH_ORDER",
         everyNthOrder=2,
@@ -169,7 +169,7 @@ async def test_a_personalised_draw_is_reproducible_and_not_given_without_consent
     gql: GraphQLClient, bus: MessageBus
 ) -> None:
     await provision(gql)
-    consumer = await registered_consumer()
+    consumer = await registered_consumer(bus)
     seed = "a-fixed-seed-for-the-test"
     await configure_gift(
         gql, kind="SURPRISE", points=20, budgetPoints=1_000, surpriseRule="DRAW",
@@ -211,7 +211,7 @@ async def test_thank_you_for_a_configured_event_type_once_per_trigger_within_the
     gql: GraphQLClient, bus: MessageBus
 ) -> None:
     await provision(gql)
-    consumer = await registered_consumer()
+    consumer = await registered_consumer(bus)
     # community.post_approved is the default; any event type of the log works the same way.
     configured = await configure_gift(
         gql, kind="THANK_YOU", points=15, budgetPoints=1_000, memberCap=1,
