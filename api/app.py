@@ -7,38 +7,28 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route, request_response
-from starlette.websockets import WebSocket
-from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
-from api.auth import AuthError, Role, TokenVerifier, bearer_token
+from api.auth import TokenVerifier
 from api.body_limit import BodyLimit
 from api.composition import build_bus
-from api.context import Context
+from api.conditional_get import ConditionalGet
 from api.database import tortoise_config, worker_connection
-from api.errors import ClientError, TopLevelCode
-from api.graphiql import asset_routes, graphiql_page
-from api.graphql_http import GraphQLHTTP
+from api.endpoint import LoyaltyGraphQL
+from api.graphiql import asset_routes
 from api.health import healthz, readyz
 from api.oauth.endpoint import MAX_BODY_BYTES as TOKEN_BODY_BYTES
 from api.oauth.endpoint import token_endpoint
-from api.outages import is_outage
-from api.partners.gate import PartnerGate
 from api.privacy.download import export_download
-from api.schema import MAX_TOKENS, schema
+from api.schema import schema
 from api.settings import Settings, SettingsError, load_settings
+from api.trusted.registry import TrustedDocuments
 from backbone.bus import MessageBus
 from backbone.jobs import run_worker
 from domain.clock import Clock, SystemClock
@@ -46,90 +36,6 @@ from domain.clock import Clock, SystemClock
 log = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 2.0
-
-
-class LoyaltyGraphQL(GraphQLHTTP):
-    """The GraphQL endpoint; authenticates each request into its Context."""
-
-    def __init__(self, verifier: TokenVerifier, bus: MessageBus, *, graphiql: bool) -> None:
-        super().__init__(
-            schema,
-            graphql_ide="graphiql" if graphiql else None,
-            allow_queries_via_get=False,
-            subscription_protocols=(),
-        )
-        self._verifier = verifier
-        self._bus = bus
-        self._partners = PartnerGate()
-        self._graphiql = graphiql
-
-    async def execute_single(
-        self,
-        request: Request,
-        request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
-        context: Context,
-        root_value: None,
-        request_data: GraphQLRequestData,
-    ) -> ExecutionResult:
-        """Every request is authenticated before anything runs. Only in development may an
-        anonymous introspection-only document through, so GraphiQL can show the schema."""
-        if context.unavailable:
-            refused = ClientError(
-                "The service is temporarily unavailable; retry later.",
-                TopLevelCode.SERVICE_UNAVAILABLE,
-            )
-            return ExecutionResult(data=None, errors=[refused])
-        if context.principal is None and not (
-            self._graphiql and _introspection_only(request_data.query)
-        ):
-            try:
-                context.require_principal()
-            except ClientError as refused:
-                return ExecutionResult(data=None, errors=[refused])
-        return await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
-        )
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        """Our own GraphiQL page, its assets served by this app (strawberry's loads a CDN)."""
-        return graphiql_page(request.url.path)
-
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        # Absent only when the app runs without its lifespan (a test's bare app).
-        redis: Redis | None = getattr(request.app.state, "redis", None)
-        context = Context(
-            clock=self._bus.clock, bus=self._bus, redis=redis, partner_gate=self._partners
-        )
-        try:
-            token = bearer_token(request.headers.get("authorization"))
-            if token is not None:
-                principal = await self._verifier.verify(token)
-                if principal.role is Role.PARTNER:
-                    principal = await self._partners.admit(redis, principal)
-                context.principal = principal
-        except AuthError as error:
-            context.auth_error = error
-        except Exception as error:
-            if not is_outage(error):
-                raise
-            context.unavailable = True  # the partner's client could not be read
-        return context
-
-
-def _introspection_only(query: str | None) -> bool:
-    """True when every operation asks only for `__schema`, `__type` or `__typename` at its root
-    (fragments may follow, as in GraphiQL's own introspection query)."""
-    try:
-        document = parse(query or "", max_tokens=MAX_TOKENS)  # anonymous: no more than others
-    except GraphQLError:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    return bool(operations) and all(
-        isinstance(selection, FieldNode) and selection.name.value.startswith("__")
-        for operation in operations
-        for selection in operation.selection_set.selections
-    )
 
 
 def create_app(
@@ -143,7 +49,13 @@ def create_app(
     """The ASGI app for the given servers; `clock` lets tests move time, `bus` add handlers."""
     bus = bus or build_bus(clock or SystemClock(), settings.retention)
     verifier = TokenVerifier(settings.auth)
-    graphql = LoyaltyGraphQL(verifier, bus, graphiql=settings.development)
+    graphql = LoyaltyGraphQL(
+        verifier,
+        bus,
+        graphiql=settings.development,
+        documents=TrustedDocuments.load(schema._schema),
+        trusted_only=settings.trusted_documents_only,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -171,7 +83,11 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", BodyLimit(graphql, settings.max_body_bytes), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                BodyLimit(ConditionalGet(graphql), settings.max_body_bytes),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/exports/{export_id}", export_download(verifier, bus.clock), methods=["GET"]),

@@ -1,4 +1,5 @@
-"""Request bodies over a size limit are refused with 413 before anything parses them.
+"""Request bodies over a size limit are refused with 413 before anything parses them, and query
+strings over it (a GET of a trusted document carries its variables there) with 414.
 
 Without a limit a 15 MB body was read and parsed in full before being refused. The declared
 Content-Length is checked first; bodies without one (chunked) are counted as they arrive, and
@@ -22,6 +23,11 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if len(scope.get("query_string", b"")) > self.max_bytes:
+            await PlainTextResponse(
+                f"The query string is longer than {self.max_bytes} bytes.", status_code=414
+            )(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:

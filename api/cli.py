@@ -33,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
 
     commands.add_parser("schema", help="write the GraphQL schema to schema.graphql")
+    commands.add_parser("documents", help="list the trusted documents and their ids")
 
     audit = commands.add_parser("audit", help="check every balance of a program against its ledger")
     audit.add_argument("--program", required=True, help="the program (tenant) key")
@@ -70,7 +71,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             SCHEMA_FILE.write_text(schema.as_str() + "\n")
             return 0
+        case "documents":
+            return _documents()
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _documents() -> int:
+    from api.schema import schema
+    from api.trusted.registry import TrustedDocuments
+
+    for document in TrustedDocuments.load(schema._schema).documents:
+        kind = "query" if document.read_only else "mutation"
+        print(f"{document.id}  {document.name} ({document.operation}, {kind})")  # noqa: T201
+    return 0
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:

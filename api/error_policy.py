@@ -7,6 +7,9 @@
   resolvers (api/relay.py).
 - UNAUTHENTICATED, FORBIDDEN: raised by the permission checks (api/permissions.py).
 - SERVICE_UNAVAILABLE: PostgreSQL or Redis could not be reached; retrying later may succeed.
+- PERSISTED_QUERY_NOT_FOUND, PERSISTED_QUERY_MISMATCH, TRUSTED_DOCUMENT_REQUIRED: a document sent
+  by an id the API does not know, with a hash that is not its own, or not trusted where only
+  trusted documents run (api/trusted/resolution.py).
 
 Anything else is a bug: logged with its traceback and masked, so no internals leak. Whether an
 error is the client's is decided by the phase it comes from, not by its shape: graphql-core

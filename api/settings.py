@@ -70,6 +70,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # LOYALTY_DOCUMENTS=trusted: run only the trusted documents (api/trusted/), an allow-list.
+    trusted_documents_only: bool = False
 
     @property
     def development(self) -> bool:
@@ -113,6 +115,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cors_origins=_origins(source.get("LOYALTY_CORS_ORIGINS", "")),
         db_timeouts=_db_timeouts(source),
         max_body_bytes=_int(source, "LOYALTY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=4096),
+        trusted_documents_only=_choice(source, "LOYALTY_DOCUMENTS", ("any", "trusted"))
+        == "trusted",
     )
 
 

@@ -13,9 +13,10 @@ from graphql import get_introspection_query
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from api.app import LoyaltyGraphQL
 from api.auth import Role, TokenVerifier
 from api.composition import build_bus
+from api.endpoint import LoyaltyGraphQL
+from api.trusted.registry import TrustedDocuments
 from domain.clock import SystemClock
 from domain.members import MemberStatus
 from loyalty.models import Member
@@ -182,7 +183,12 @@ async def test_anonymous_documents_are_refused_before_execution(gql: GraphQLClie
 
 
 async def test_production_refuses_even_anonymous_introspection() -> None:
-    view = LoyaltyGraphQL(TokenVerifier(AUTH), build_bus(SystemClock()), graphiql=False)
+    view = LoyaltyGraphQL(
+        TokenVerifier(AUTH),
+        build_bus(SystemClock()),
+        graphiql=False,
+        documents=TrustedDocuments(()),
+    )
     app = Starlette(routes=[Route("/graphql", view, methods=["POST"])])
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://x"

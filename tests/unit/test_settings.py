@@ -42,6 +42,7 @@ def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> N
         ({"LOYALTY_JWT_LEEWAY_SECONDS": "-1"}, "LOYALTY_JWT_LEEWAY_SECONDS"),
         ({"LOYALTY_MAX_BODY_BYTES": "64k"}, "LOYALTY_MAX_BODY_BYTES"),
         ({"LOYALTY_MAX_BODY_BYTES": "1000"}, "LOYALTY_MAX_BODY_BYTES must be at least 4096"),
+        ({"LOYALTY_DOCUMENTS": "persisted"}, "LOYALTY_DOCUMENTS must be one of: any, trusted"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(
@@ -55,6 +56,12 @@ def test_request_bodies_are_limited_to_64_kib_unless_configured(tmp_path: Path) 
     assert load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).max_body_bytes == 65536
     configured = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_MAX_BODY_BYTES": "1048576"}
     assert load_settings(configured).max_body_bytes == 1048576
+
+
+def test_any_document_runs_unless_only_trusted_ones_are_asked_for(tmp_path: Path) -> None:
+    assert not load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).trusted_documents_only
+    only = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_DOCUMENTS": "trusted"}
+    assert load_settings(only).trusted_documents_only
 
 
 def test_production_with_keys_is_accepted(tmp_path: Path) -> None:

@@ -1,0 +1,158 @@
+"""The GraphQL endpoint: strawberry's view with our HTTP rules (api/graphql_http.py), which
+document a request runs (api/trusted/), and who is calling, authenticated into its Context."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
+
+from api.auth import AuthError, Role, TokenVerifier, bearer_token
+from api.context import Context
+from api.errors import ClientError, TopLevelCode
+from api.graphiql import graphiql_page
+from api.graphql_http import GraphQLHTTP
+from api.outages import is_outage
+from api.partners.gate import PartnerGate
+from api.schema import MAX_TOKENS, schema
+from api.trusted.registry import TrustedDocuments
+from api.trusted.resolution import DOCUMENT_ID, Refused, resolve
+from backbone.bus import MessageBus
+
+
+class LoyaltyGraphQL(GraphQLHTTP):
+    """The GraphQL endpoint; authenticates each request into its Context."""
+
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        bus: MessageBus,
+        *,
+        graphiql: bool,
+        documents: TrustedDocuments,
+        trusted_only: bool = False,
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=True,  # trusted read-only documents only (resolution.py)
+            subscription_protocols=(),
+        )
+        self._verifier = verifier
+        self._bus = bus
+        self._partners = PartnerGate()
+        self._graphiql = graphiql
+        self._documents = documents
+        self._trusted_only = trusted_only
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """The IDE for a browser's plain GET, not for a document sent by id or hash."""
+        params = request.query_params
+        return super().should_render_graphql_ide(request) and not (
+            DOCUMENT_ID in params or "extensions" in params
+        )
+
+    def parse_json(self, data: str | bytes) -> Any:
+        decoded = super().parse_json(data)
+        return _document_id_as_extension(decoded)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        found: dict[str, Any] = _document_id_as_extension(super().parse_query_params(params))
+        return found
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Every request is authenticated before anything runs. Only in development may an
+        anonymous introspection-only document through, so GraphiQL can show the schema."""
+        try:
+            resolved = resolve(
+                self._documents,
+                query=request_data.query,
+                extensions=request_data.extensions,
+                trusted_only=self._trusted_only,
+                method=request_adapter.method,
+            )
+        except Refused as unknown:
+            return ExecutionResult(data=None, errors=[ClientError(unknown.message, unknown.code)])
+        request_data = dataclasses.replace(request_data, query=resolved.query)
+        if context.unavailable:
+            refused = ClientError(
+                "The service is temporarily unavailable; retry later.",
+                TopLevelCode.SERVICE_UNAVAILABLE,
+            )
+            return ExecutionResult(data=None, errors=[refused])
+        if context.principal is None and not (
+            self._graphiql and _introspection_only(request_data.query)
+        ):
+            try:
+                context.require_principal()
+            except ClientError as refused:
+                return ExecutionResult(data=None, errors=[refused])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our own GraphiQL page, its assets served by this app (strawberry's loads a CDN)."""
+        return graphiql_page(request.url.path)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        # Absent only when the app runs without its lifespan (a test's bare app).
+        redis: Redis | None = getattr(request.app.state, "redis", None)
+        context = Context(
+            clock=self._bus.clock, bus=self._bus, redis=redis, partner_gate=self._partners
+        )
+        try:
+            token = bearer_token(request.headers.get("authorization"))
+            if token is not None:
+                principal = await self._verifier.verify(token)
+                if principal.role is Role.PARTNER:
+                    principal = await self._partners.admit(redis, principal)
+                context.principal = principal
+        except AuthError as error:
+            context.auth_error = error
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            context.unavailable = True  # the partner's client could not be read
+        return context
+
+
+def _document_id_as_extension(data: Any) -> Any:
+    """`documentId` beside `query` travels on in `extensions`, which strawberry passes along."""
+    if isinstance(data, dict) and DOCUMENT_ID in data:
+        extensions = data.get("extensions") or {}
+        if not isinstance(extensions, dict):
+            raise HTTPException(400, "The GraphQL request's `extensions` must be an object.")
+        data["extensions"] = {**extensions, DOCUMENT_ID: data.pop(DOCUMENT_ID)}
+    return data
+
+
+def _introspection_only(query: str | None) -> bool:
+    """True when every operation asks only for `__schema`, `__type` or `__typename` at its root
+    (fragments may follow, as in GraphiQL's own introspection query)."""
+    try:
+        document = parse(query or "", max_tokens=MAX_TOKENS)  # anonymous: no more than others
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and all(
+        isinstance(selection, FieldNode) and selection.name.value.startswith("__")
+        for operation in operations
+        for selection in operation.selection_set.selections
+    )
