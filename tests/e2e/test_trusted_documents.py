@@ -88,13 +88,14 @@ async def test_unknown_ids_and_wrong_hashes_run_nothing(
     client: httpx.AsyncClient, acme: None
 ) -> None:
     unknown = "sha256:" + "0" * 64
-    for body in (
+    not_found: list[dict[str, Any]] = [
         {"documentId": unknown},
         {"documentId": "mobile_status"},
         {"documentId": 42},
         {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
         {"extensions": {"persistedQuery": {"version": 2, "sha256Hash": STATUS.id[7:]}}},
-    ):
+    ]
+    for body in not_found:
         refused = await _post(client, body, member_token("ann"))
         assert _codes(refused) == ["PERSISTED_QUERY_NOT_FOUND"], body
         assert refused["data"] is None
@@ -105,14 +106,15 @@ async def test_unknown_ids_and_wrong_hashes_run_nothing(
     )
     assert apollo["errors"][0]["message"] == "PersistedQueryNotFound"  # Apollo's clients retry
     # A hash that is not the query's: the mutation does not run.
-    for body in (
+    mismatched: list[dict[str, Any]] = [
         {"documentId": STATUS.id, "query": ENROLL.text, "variables": _enroll("cat")},
         {
             "query": ENROLL.text,
             "variables": _enroll("cat"),
             "extensions": {"persistedQuery": {"version": 1, "sha256Hash": STATUS.id[7:]}},
         },
-    ):
+    ]
+    for body in mismatched:
         assert _codes(await _post(client, body, STORE)) == ["PERSISTED_QUERY_MISMATCH"]
     assert not await Member.filter(external_id="cat").exists()
     # A client's own document with its right hash runs (it is not remembered by hash).
