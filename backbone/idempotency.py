@@ -128,6 +128,9 @@ async def claim(
 
 
 async def remember(connection: BaseDBAsyncClient, claim: Claim, result: dict[str, Any]) -> None:
-    await connection.execute_query_dict(
-        _REMEMBER, [claim.program_id, claim.client, claim.key, json.dumps(result)]
-    )
+    await connection.execute_query_dict(_REMEMBER, remember_parameters(claim, result))
+
+
+def remember_parameters(claim: Claim, result: dict[str, Any]) -> list[Any]:
+    """$1-$4 of the update that stores the result: the key's three parts, then the result."""
+    return [claim.program_id, claim.client, claim.key, json.dumps(result)]

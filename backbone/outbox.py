@@ -53,16 +53,18 @@ async def append(
     connection: BaseDBAsyncClient, events: Sequence[DomainEvent], *, at: datetime
 ) -> None:
     """All of a write's events in one statement: one round trip whatever their number."""
-    await connection.execute_query_dict(
-        _APPEND,
-        [
-            [event.program_id for event in events],
-            [event.member_id for event in events],
-            [event.type for event in events],
-            [json.dumps(event.payload(), separators=(",", ":")) for event in events],
-            [at] * len(events),
-        ],
-    )
+    await connection.execute_query_dict(_APPEND, append_parameters(events, at=at))
+
+
+def append_parameters(events: Sequence[DomainEvent], *, at: datetime) -> list[list[Any]]:
+    """$1-$5 of the append: one array per column."""
+    return [
+        [event.program_id for event in events],
+        [event.member_id for event in events],
+        [event.type for event in events],
+        [json.dumps(event.payload(), separators=(",", ":")) for event in events],
+        [at] * len(events),
+    ]
 
 
 async def page(

@@ -25,6 +25,16 @@ from domain.events import DomainEvent
 EventHandler = Callable[[DomainEvent, "UnitOfWork"], Awaitable[None]]
 Handlers = Mapping[type[DomainEvent], Sequence[EventHandler]]
 
+# A write's result and its events in one round trip (idempotency's update as $6-$9 beside the
+# outbox's append as $1-$5): every retried write both remembers and records.
+_REMEMBER_AND_APPEND = """
+WITH remembered AS (
+  UPDATE idempotency_key SET result = $9 WHERE program_id = $6 AND client = $7 AND key = $8
+)
+INSERT INTO event_outbox (program_id, member_id, type, payload, occurred_at)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]::jsonb[], $5::timestamptz[])
+"""
+
 # Handlers reacting to events their own reactions recorded: a tier upgrade's event may grant a
 # reward, whose event may complete a challenge... but never without end.
 MAX_DEPTH = 5
@@ -42,6 +52,7 @@ class UnitOfWork:
         self._handlers = handlers
         self._now: datetime | None = None
         self._claim: idempotency.Claim | None = None
+        self._result: dict[str, Any] | None = None
         self._transaction: Any = None
         self.events: list[DomainEvent] = []
         self.committed = False
@@ -90,10 +101,12 @@ class UnitOfWork:
         return await idempotency.claim(self._connection, claim, at=self._clock.now())
 
     async def remember(self, result: dict[str, Any]) -> None:
-        """What a retry under the claimed key replays, stored in the same transaction."""
+        """What a retry under the claimed key replays, stored in the same transaction (at its
+        end, with the events: a concurrent retry waits on the claimed key's row until the
+        commit, and then reads it)."""
         if self._claim is None:
             raise RuntimeError("remember() needs a claim() first")
-        await idempotency.remember(self._connection, self._claim, result)
+        self._result = result
 
     async def _flush(self) -> None:
         dispatched = 0
@@ -107,5 +120,11 @@ class UnitOfWork:
         else:
             if dispatched != len(self.events):
                 raise HandlerLoop(f"events still recorded after {MAX_DEPTH} rounds of handlers")
-        if self.events:
+        if self._result is not None and self._claim is not None and self.events:
+            remembered = idempotency.remember_parameters(self._claim, self._result)
+            events = outbox.append_parameters(self.events, at=self.now())
+            await self._connection.execute_query_dict(_REMEMBER_AND_APPEND, events + remembered)
+        elif self._result is not None and self._claim is not None:
+            await idempotency.remember(self._connection, self._claim, self._result)
+        elif self.events:
             await outbox.append(self._connection, self.events, at=self.now())

@@ -123,6 +123,7 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
         "BENCH_TOKENS": str(tokens_file),
         "BENCH_MEMBERS": str(args.members),
         "BENCH_STATUS_BODY": screen.STATUS_BODY,
+        "BENCH_AWARD_DOCUMENT": screen.AWARD_DOCUMENT_ID,
         "BENCH_STOREFRONT_TOKEN": mint_token(
             AUTH,
             role=Role.STOREFRONT,

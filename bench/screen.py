@@ -1,5 +1,5 @@
 """The mobile app's status screen, as `make bench` measures it: the member's points, tier and
-progress, and the rewards within reach, in one document. `prepare` gives the bench program
+progress, and the rewards within reach, in one trusted document (api/trusted/documents/). `prepare` gives the bench program
 tiers and a small catalog through the public API, so the screen has something to show; `answer`
 is one real response, which the raw Starlette baseline then returns verbatim."""
 
@@ -9,13 +9,14 @@ import json
 
 import httpx
 
-STATUS_DOCUMENT = (
-    "{ me { points { available pending held expiringSoon { points expiresOn } }"
-    " tier { current { key name } next { key threshold }"
-    " progress { qualifying toNext percent windowEndsOn } downgradeOn }"
-    " rewardsWithinReach(first: 3) { reward { id name } price pointsNeeded explanation } } }"
+from api.trusted.registry import DOCUMENTS, document_id
+
+# The app's own trusted documents, sent by id as the production clients send them.
+STATUS_DOCUMENT = (DOCUMENTS / "mobile_status.graphql").read_text(encoding="utf-8")
+STATUS_BODY = json.dumps({"documentId": document_id(STATUS_DOCUMENT)})
+AWARD_DOCUMENT_ID = document_id(
+    (DOCUMENTS / "storefront_award_order.graphql").read_text(encoding="utf-8")
 )
-STATUS_BODY = json.dumps({"query": STATUS_DOCUMENT})
 
 _TIERS = """mutation($input: ConfigureTiersInput!) {
   configureTiers(input: $input) { userErrors { code message } } }"""

@@ -46,13 +46,18 @@ def ref(program: Program) -> ProgramRef:
 _VERSION = "SELECT config_version FROM program WHERE id = $1"
 
 
-async def in_force(connection: BaseDBAsyncClient, program: ProgramRef) -> ProgramRef:
+async def in_force(
+    connection: BaseDBAsyncClient, program: ProgramRef, *, version: int | None = None
+) -> ProgramRef:
     """The program as it stands now, for a write inside its transaction (READ COMMITTED: this
     statement sees every change committed before it). A cached copy is another worker's view for
-    up to a few seconds; comparing its version costs one indexed lookup, and only a changed
-    program is read again. No lock: a configuration change never waits for members' writes."""
-    [row] = await connection.execute_query_dict(_VERSION, [program.id])
-    if row["config_version"] == program.config_version:
+    up to a few seconds; comparing its version costs one indexed lookup (none when the write read
+    `version` already, with the member it locked), and only a changed program is read again. No
+    lock: a configuration change never waits for members' writes."""
+    if version is None:
+        [row] = await connection.execute_query_dict(_VERSION, [program.id])
+        version = row["config_version"]
+    if version == program.config_version:
         return program
     return ref(await Program.get(id=program.id, using_db=connection))
 

@@ -9,6 +9,7 @@ import strawberry
 from api.context import Context
 from api.errors import ClientError, TopLevelCode
 from api.rewards.catalog_types import Reward
+from api.tiers.types import tier_loader
 from api.why import WHY, Why
 from domain import why as why_rules
 from domain.redemptions import MAX_SUGGESTIONS
@@ -60,8 +61,11 @@ async def within_reach(
     balance = await context.balance_loader.load(member_id)
     if program is None or balance is None:
         return []
+    # The tier as the screen's own `tier` field reads it: one statement for both.
+    status = await tier_loader(context).load(member_id)
+    tier = status.tiers[status.current].key if status is not None else None
     found = await rewards_within_reach(
-        program, member_id, balance.available, now=context.clock.now(), limit=first
+        program, member_id, balance.available, tier, now=context.clock.now(), limit=first
     )
     return [
         RewardSuggestion(

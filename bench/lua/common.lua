@@ -5,6 +5,8 @@ local counter = 0
 tokens = {}
 members = tonumber(os.getenv("BENCH_MEMBERS") or "1000")
 storefront = os.getenv("BENCH_STOREFRONT_TOKEN") or ""
+-- The storefront's trusted award document (api/trusted/documents/), sent by id.
+award_document = os.getenv("BENCH_AWARD_DOCUMENT") or ""
 run = os.getenv("BENCH_RUN") or tostring(os.time())
 
 function setup(thread)
@@ -49,10 +51,10 @@ function award_body()
   local member = math.random(1, members)
   local total = math.random(100, 20000) / 100
   return string.format(
-    '{"query":"mutation($i: AwardPointsInput!) { awardPoints(input: $i) { entry { points } balance { available } userErrors { code } } }",' ..
-    '"variables":{"i":{"idempotencyKey":"%s","externalId":"m%d","source":{"order":{"orderId":"%s","total":"%.2f","currency":"EUR",' ..
+    '{"documentId":"%s",' ..
+    '"variables":{"input":{"idempotencyKey":"%s","externalId":"m%d","source":{"order":{"orderId":"%s","total":"%.2f","currency":"EUR",' ..
     '"lines":[{"sku":"sku-%d","category":"shoes","quantity":1,"unitPrice":"%.2f"}]}}}}}',
-    next_key(), member, next_key(), total, member % 50, total)
+    award_document, next_key(), member, next_key(), total, member % 50, total)
 end
 
 -- The mobile app's status screen (bench/screen.py).

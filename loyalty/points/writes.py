@@ -58,7 +58,9 @@ async def write_points(
                 **(await member(uow.connection)),
             )
             assert account is not None  # only a skip_locked open finds no account
-            program = await in_force(uow.connection, command.program)
+            program = await in_force(
+                uow.connection, command.program, version=account.program_version
+            )
             await account.settle_due()
             result = _outcome(await work(account, program), account.balance)
             written = {posted.entry_id: posted.entry for posted in account.posted}

@@ -19,11 +19,18 @@ SUGGESTIONS_ACTOR = "system:rewards.within_reach"
 
 
 async def rewards_within_reach(
-    program: ProgramRef, member_id: int, available: int, *, now: datetime, limit: int
+    program: ProgramRef,
+    member_id: int,
+    available: int,
+    tier: str | None,
+    *,
+    now: datetime,
+    limit: int,
 ) -> list[tuple[Suggestion, Reward]]:
-    """Nearest first, each with its explanation: two statements (the tier, the candidates),
-    after a third that asks consent (personalization) and logs the use once a day. Without
-    personalization there are no suggestions: the screen shows none, and nothing is read."""
+    """Nearest first, each with its explanation, at the member's `tier` (its key, None without
+    tiers; the status screen has read it already): one statement for the candidates, after one
+    that asks consent (personalization) and logs the use once a day. Without personalization
+    there are no suggestions: the screen shows none, and nothing is read."""
     if not await use_if_allowed(
         connections.get("default"),
         program_id=program.id,
@@ -38,7 +45,7 @@ async def rewards_within_reach(
     rewards, candidates, percent = await within_reach_candidates(
         program.id,
         member_id,
-        await member_tier(program.id, member_id),
+        tier,
         available,
         now=now,
         tz=program.timezone,
