@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.database import connection_params
+from bench.database_cpu import per_transaction, postgres_ticks
 
 LUA = Path(__file__).resolve().parent / "lua"
 
@@ -25,6 +26,8 @@ class Measurement:
     p99_ms: float
     errors: int
     requests: int
+    # PostgreSQL's own CPU per request or transaction (bench/database_cpu.py); None: unmeasured.
+    db_cpu_ms: float | None = None
 
 
 def ensure_wrk() -> str:
@@ -68,6 +71,7 @@ def wrk(
     # A nonce per wrk run: its key counters restart at 1, and reusing a key with other input is
     # (rightly) refused by the API.
     run_env = {**os.environ, **env, "BENCH_LUA": str(LUA), "BENCH_RUN": f"{name}-{time.time_ns()}"}
+    ticks = postgres_ticks()
     output = subprocess.run(
         command,
         env=run_env,
@@ -75,6 +79,7 @@ def wrk(
         text=True,
         check=True,
     ).stdout
+    ticks_after = postgres_ticks()
     for line in output.splitlines():
         if line.startswith("BENCH_ERROR"):
             print(f"{name}: {line[:300]}")
@@ -91,6 +96,7 @@ def wrk(
         raw["p99_us"] / 1000,
         raw["http_errors"] + raw["socket_errors"] + raw["app_errors"],
         raw["requests"],
+        per_transaction(ticks, ticks_after, raw["requests"]),
     )
 
 
@@ -106,6 +112,7 @@ def pgbench(database_url: str, *, seconds: int, clients: int, threads: int) -> M
         check=True,
         capture_output=True,
     )
+    ticks = postgres_ticks()
     output = subprocess.run(
         [
             *base,
@@ -124,7 +131,10 @@ def pgbench(database_url: str, *, seconds: int, clients: int, threads: int) -> M
         text=True,
         check=True,
     ).stdout
+    ticks_after = postgres_ticks()
     tps = float(re.search(r"tps = ([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    done = re.search(r"number of transactions actually processed: (\d+)", output)
+    transactions = int(done.group(1)) if done else int(tps * seconds)
     latency = float(re.search(r"latency average = ([\d.]+) ms", output).group(1))  # type: ignore[union-attr]
     failed = re.search(r"number of failed transactions: (\d+)", output)
     return Measurement(
@@ -134,7 +144,8 @@ def pgbench(database_url: str, *, seconds: int, clients: int, threads: int) -> M
         float("nan"),
         float("nan"),
         int(failed.group(1)) if failed else 0,
-        int(tps * seconds),
+        transactions,
+        per_transaction(ticks, ticks_after, transactions),
     )
 
 

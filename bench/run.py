@@ -180,6 +180,9 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
         "results": {key: dataclasses.asdict(m) for key, m in results.items()},
         "ratios": {
             "award_vs_pgbench": results["award"].rps / results["pgbench"].rps,
+            # The most awards could reach, the API costing nothing: the database's CPU per
+            # pgbench transaction over its CPU per award (same CPUs).
+            "award_database_ceiling_vs_pgbench": _ceiling(results["pgbench"], results["award"]),
             "status_vs_raw": results["status"].rps / results["raw_status"].rps,
             "mixed_vs_raw": results["mixed"].rps / results["raw_status"].rps,
         },
@@ -190,6 +193,12 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
         if audit.stdout
         else audit.stderr[-500:],
     }
+
+
+def _ceiling(baseline: Measurement, scenario: Measurement) -> float | None:
+    if baseline.db_cpu_ms is None or scenario.db_cpu_ms is None:
+        return None
+    return baseline.db_cpu_ms / scenario.db_cpu_ms
 
 
 def print_report(report: dict[str, object]) -> None:
@@ -217,6 +226,13 @@ def print_report(report: dict[str, object]) -> None:
         f" ({award['p99_ms']:.1f}); status >= 0.50 x raw: {'met' if ratios['status_vs_raw'] >= 0.5 else 'NOT met'}"
         f" ({ratios['status_vs_raw']:.2f})"
     )
+    database = {key: m.get("db_cpu_ms") for key, m in results.items()}
+    if database["pgbench"] and database["award"]:
+        print(
+            f"PostgreSQL CPU: {database['pgbench']:.3f} ms per pgbench transaction,"
+            f" {database['award']:.3f} ms per award: awards could reach at most"
+            f" {ratios['award_database_ceiling_vs_pgbench']:.2f} x pgbench if the API cost nothing"
+        )
     print(
         f"audit after awardPoints: {'clean' if report['audit_clean'] else 'FAILED'} {report['audit_output']}"
     )
