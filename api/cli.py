@@ -103,7 +103,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=False,
+            # The client's address and scheme from X-Forwarded-For / -Proto, from these peers only.
+            proxy_headers=True,
+            forwarded_allow_ips=list(settings.forwarded_allow_ips),
             # uvicorn's access log costs a third of a small request's time; production ships
             # request logs from its proxy.
             access_log=settings.development,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from backbone.retention import Retention
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384")
 # A GraphQL request at the token limit takes some 30 KB; GraphiQL's introspection query under 2 KB.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+DEFAULT_FORWARDED_ALLOW_IPS = ("127.0.0.1", "::1")  # uvicorn's own default
 
 
 class SettingsError(ValueError):
@@ -72,6 +74,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # LOYALTY_DOCUMENTS=trusted: run only the trusted documents (api/trusted/), an allow-list.
     trusted_documents_only: bool = False
+    # Peers (the reverse proxy) whose X-Forwarded-For / -Proto uvicorn believes.
+    forwarded_allow_ips: tuple[str, ...] = DEFAULT_FORWARDED_ALLOW_IPS
 
     @property
     def development(self) -> bool:
@@ -117,6 +121,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(source, "LOYALTY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=4096),
         trusted_documents_only=_choice(source, "LOYALTY_DOCUMENTS", ("any", "trusted"))
         == "trusted",
+        forwarded_allow_ips=_forwarded_allow_ips(source.get("LOYALTY_FORWARDED_ALLOW_IPS", "")),
     )
 
 
@@ -255,6 +260,19 @@ def _origins(raw: str) -> tuple[str, ...]:
                 f"or *; got {origin!r}"
             )
     return origins
+
+
+def _forwarded_allow_ips(raw: str) -> tuple[str, ...]:
+    peers = tuple(peer.strip() for peer in raw.split(",") if peer.strip())
+    for peer in peers:
+        try:
+            if peer != "*":
+                ipaddress.ip_network(peer, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"LOYALTY_FORWARDED_ALLOW_IPS must list IP addresses or networks, or *; got {peer!r}"
+            ) from None
+    return peers or DEFAULT_FORWARDED_ALLOW_IPS
 
 
 def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

@@ -43,6 +43,7 @@ def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> N
         ({"LOYALTY_MAX_BODY_BYTES": "64k"}, "LOYALTY_MAX_BODY_BYTES"),
         ({"LOYALTY_MAX_BODY_BYTES": "1000"}, "LOYALTY_MAX_BODY_BYTES must be at least 4096"),
         ({"LOYALTY_DOCUMENTS": "persisted"}, "LOYALTY_DOCUMENTS must be one of: any, trusted"),
+        ({"LOYALTY_FORWARDED_ALLOW_IPS": "proxy.internal"}, "LOYALTY_FORWARDED_ALLOW_IPS"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(
@@ -56,6 +57,18 @@ def test_request_bodies_are_limited_to_64_kib_unless_configured(tmp_path: Path) 
     assert load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).max_body_bytes == 65536
     configured = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_MAX_BODY_BYTES": "1048576"}
     assert load_settings(configured).max_body_bytes == 1048576
+
+
+def test_forwarded_headers_are_believed_from_localhost_unless_configured(tmp_path: Path) -> None:
+    assert load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).forwarded_allow_ips == (
+        "127.0.0.1",
+        "::1",
+    )
+    proxies = {
+        "LOYALTY_DATA_DIR": str(tmp_path),
+        "LOYALTY_FORWARDED_ALLOW_IPS": "10.0.0.0/8, fd00::1",
+    }
+    assert load_settings(proxies).forwarded_allow_ips == ("10.0.0.0/8", "fd00::1")
 
 
 def test_any_document_runs_unless_only_trusted_ones_are_asked_for(tmp_path: Path) -> None:
