@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, request_response
 from tortoise.contrib.starlette import RegisterTortoise
 
+from api.access_log import AccessLog
 from api.auth import TokenVerifier
 from api.body_limit import BodyLimit
 from api.composition import build_bus
@@ -23,9 +24,11 @@ from api.database import tortoise_config, worker_connection
 from api.endpoint import LoyaltyGraphQL
 from api.graphiql import asset_routes
 from api.health import healthz, readyz
+from api.logs import configure_logging
 from api.oauth.endpoint import MAX_BODY_BYTES as TOKEN_BODY_BYTES
 from api.oauth.endpoint import token_endpoint
 from api.privacy.download import export_download
+from api.request_id import RequestIdMiddleware
 from api.schema import schema
 from api.settings import Settings, SettingsError, load_settings
 from api.trusted.registry import TrustedDocuments
@@ -85,7 +88,10 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                BodyLimit(ConditionalGet(graphql), settings.max_body_bytes),
+                AccessLog(
+                    BodyLimit(ConditionalGet(graphql), settings.max_body_bytes),
+                    secret=settings.auth.oauth_secret,
+                ),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
@@ -94,7 +100,8 @@ def create_app(
             *_token_route(settings, bus.clock),
             *(asset_routes() if settings.development else []),
         ],
-        middleware=_cors(settings.cors_origins),
+        # The request id first: every line logged while a request is served carries it.
+        middleware=[Middleware(RequestIdMiddleware), *_cors(settings.cors_origins)],
         lifespan=lifespan,
     )
 
@@ -153,6 +160,8 @@ async def _inline_worker(
 def app_from_environment() -> Starlette:
     """uvicorn factory (`api.app:app_from_environment`): servers named by DATABASE_URL/REDIS_URL."""
     settings = load_settings()
+    # Each worker process of uvicorn's starts with logging unconfigured.
+    configure_logging(json=settings.json_logs, level=settings.log_level)
     if settings.database_url is None or settings.redis_url is None:
         raise SettingsError("DATABASE_URL and REDIS_URL must be set (`loyalty serve` sets them)")
     return create_app(settings, database_url=settings.database_url, redis_url=settings.redis_url)

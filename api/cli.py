@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from api.logs import configure_logging
 from api.settings import Settings, SettingsError, load_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
@@ -53,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"loyalty: configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
+    configure_logging(json=settings.json_logs, level=settings.log_level)
     match args.command:
         case "serve":
             return _serve(settings, args.host, args.port, args.workers)
@@ -106,9 +108,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             # The client's address and scheme from X-Forwarded-For / -Proto, from these peers only.
             proxy_headers=True,
             forwarded_allow_ips=list(settings.forwarded_allow_ips),
-            # uvicorn's access log costs a third of a small request's time; production ships
-            # request logs from its proxy.
+            # uvicorn's access log costs a third of a small request's time; production has the
+            # API's own line per GraphQL request (api/access_log.py) and its proxy's.
             access_log=settings.development,
+            log_config=None,  # uvicorn's lines go to the root logger, as ours (api/logs.py)
         )
     return 0
 
@@ -181,9 +184,6 @@ async def _work(settings: Settings, database_url: str) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     logging.getLogger("pgqueuer").setLevel(logging.WARNING)  # its every poll is logged at INFO
     bus = build_bus(SystemClock(), settings.retention)
     print("loyalty worker: running jobs and delivering events", flush=True)  # noqa: T201

@@ -12,9 +12,10 @@ from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from api import access_log
 from api.auth import AuthError, Role, TokenVerifier, bearer_token
 from api.context import Context
 from api.errors import ClientError, TopLevelCode
@@ -111,6 +112,19 @@ class LoyaltyGraphQL(GraphQLHTTP):
         """Our own GraphiQL page, its assets served by this app (strawberry's loads a CDN)."""
         return graphiql_page(request.url.path)
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        access_log.note_operation_name(getattr(parsed, "operation_name", None))
+        return parsed
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        access_log.note_result(result)  # every answer passes here, refusals before running too
+        return await super().process_result(request, result)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Absent only when the app runs without its lifespan (a test's bare app).
         redis: Redis | None = getattr(request.app.state, "redis", None)
@@ -130,6 +144,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
             if not is_outage(error):
                 raise
             context.unavailable = True  # the partner's client could not be read
+        access_log.note_caller(context.principal)
         return context
 
 

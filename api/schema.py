@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.access_log import AccessNote
 from api.challenges.mutations import ChallengeMutations
 from api.challenges.queries import ChallengeQueries
 from api.community.mutations import CommunityMutations
@@ -142,6 +143,7 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(relay_max_results=100),
         scalar_overrides=SCALAR_OVERRIDES,  # exact decimals, one date spelling (api/scalars.py)
         extensions=[
+            AccessNote,  # names the operation in the access log (api/access_log.py)
             DocumentParser,
             lambda: DocumentLimits(
                 Limits(

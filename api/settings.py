@@ -70,6 +70,10 @@ class Settings:
     inline_worker: bool = True
     retention: Retention = field(default_factory=Retention)
     cors_origins: tuple[str, ...] = ()
+    # Log lines as JSON objects (LOYALTY_LOG_FORMAT=json, production's default) or as text, at
+    # LOYALTY_LOG_LEVEL (api/logs.py).
+    json_logs: bool = False
+    log_level: str = "INFO"
     db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # LOYALTY_DOCUMENTS=trusted: run only the trusted documents (api/trusted/), an allow-list.
@@ -117,6 +121,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             ),
         ),
         cors_origins=_origins(source.get("LOYALTY_CORS_ORIGINS", "")),
+        json_logs=_log_format(source, environment) == "json",
+        log_level=_log_level(source),
         db_timeouts=_db_timeouts(source),
         max_body_bytes=_int(source, "LOYALTY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=4096),
         trusted_documents_only=_choice(source, "LOYALTY_DOCUMENTS", ("any", "trusted"))
@@ -286,3 +292,19 @@ def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int) ->
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_format(source: Mapping[str, str], environment: str) -> str:
+    """JSON for log shippers in production, text for a person reading a terminal otherwise."""
+    default = "json" if environment == "production" else "text"
+    return _choice(source, "LOYALTY_LOG_FORMAT", (default, *({"json", "text"} - {default})))
+
+
+def _log_level(source: Mapping[str, str]) -> str:
+    level = (source.get("LOYALTY_LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOYALTY_LOG_LEVEL must be one of: {', '.join(LOG_LEVELS)}")
+    return level

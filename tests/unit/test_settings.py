@@ -186,3 +186,26 @@ def test_alembic_url_keeps_special_passwords_and_tls() -> None:
     assert (url.password, url.host, url.database) == ("p@ss/w", "db", "loyalty")
     assert url.query["ssl"] == "require"
     assert connection_params("postgresql://u@db/x?sslmode=require")["ssl"] == "require"
+
+
+def test_logs_are_json_in_production_and_text_in_development_unless_configured(
+    tmp_path: Path,
+) -> None:
+    development = {"LOYALTY_DATA_DIR": str(tmp_path)}
+    production = {
+        **development,
+        "LOYALTY_ENV": "production",
+        **SERVERS,
+        "LOYALTY_JWT_SECRET": "s" * 32,
+        "LOYALTY_OAUTH_SECRET": "o" * 32,
+    }
+    assert not load_settings(development).json_logs
+    assert load_settings(production).json_logs
+    assert load_settings({**development, "LOYALTY_LOG_FORMAT": "json"}).json_logs
+    assert not load_settings({**production, "LOYALTY_LOG_FORMAT": "text"}).json_logs
+    assert load_settings(development).log_level == "INFO"
+    assert load_settings({**development, "LOYALTY_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    with pytest.raises(SettingsError, match="LOYALTY_LOG_FORMAT must be one of"):
+        load_settings({**development, "LOYALTY_LOG_FORMAT": "logfmt"})
+    with pytest.raises(SettingsError, match="LOYALTY_LOG_LEVEL must be one of"):
+        load_settings({**development, "LOYALTY_LOG_LEVEL": "verbose"})
