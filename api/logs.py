@@ -15,7 +15,7 @@ import sys
 from typing import TextIO
 
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor
 
 # Loggers that would write personal data at a level a user may choose: tortoise's client logs
 # every SQL statement with its parameter values (members' emails, names) at DEBUG.
@@ -55,7 +55,7 @@ def configure_logging(
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             # Fields passed with `extra=` (the access log's) become fields of the line.
-            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 *_renderers(json, output),
@@ -76,6 +76,12 @@ def configure_logging(
             logger.handlers = []
             logger.propagate = True
     return handler
+
+
+def _drop_color_message(_: object, __: str, event: EventDict) -> EventDict:
+    """uvicorn passes each message again with terminal colour codes, as an extra field."""
+    event.pop("color_message", None)
+    return event
 
 
 def _renderers(json: bool, stream: TextIO) -> list[Processor]:
