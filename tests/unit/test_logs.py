@@ -29,13 +29,13 @@ def test_library_lines_are_json_with_the_context_and_without_uvicorns_colours(
     buffer = io.StringIO()
     configure_logging(json=True, level="INFO", stream=buffer)
     with structlog.contextvars.bound_contextvars(request_id="r-1"):
-        logging.getLogger("uvicorn.error").info(
+        logging.getLogger("tests.library").info(
             "Started server process [%d]", 42, extra={"color_message": "\x1b[36m%d\x1b[0m"}
         )
     logging.getLogger("tortoise.db_client").debug("SELECT ... ['ada@example.com']")
     [line] = [json.loads(text) for text in buffer.getvalue().splitlines()]
     assert line["event"] == "Started server process [42]"
-    assert (line["logger"], line["level"], line["request_id"]) == ("uvicorn.error", "info", "r-1")
+    assert (line["logger"], line["level"], line["request_id"]) == ("tests.library", "info", "r-1")
     assert "color_message" not in line
 
 
