@@ -25,6 +25,7 @@ from api.endpoint import LoyaltyGraphQL
 from api.graphiql import asset_routes
 from api.health import healthz, readyz
 from api.logs import configure_logging
+from api.metrics import metrics_routes
 from api.oauth.endpoint import MAX_BODY_BYTES as TOKEN_BODY_BYTES
 from api.oauth.endpoint import token_endpoint
 from api.privacy.download import export_download
@@ -98,6 +99,7 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/exports/{export_id}", export_download(verifier, bus.clock), methods=["GET"]),
             *_token_route(settings, bus.clock),
+            *metrics_routes(settings),
             *(asset_routes() if settings.development else []),
         ],
         # The request id first: every line logged while a request is served carries it.

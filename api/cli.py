@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import shutil
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
 from api.logs import configure_logging
@@ -94,7 +96,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     from api.embedded import services
     from api.migrations import upgrade
 
-    with services(settings.data_dir, settings.database_url, settings.redis_url) as urls:
+    with (
+        _metrics_folder(settings.data_dir, workers),
+        services(settings.data_dir, settings.database_url, settings.redis_url) as urls,
+    ):
         # Workers are separate processes: they find the (possibly embedded) servers here.
         os.environ["DATABASE_URL"] = urls.database_url
         os.environ["REDIS_URL"] = urls.redis_url
@@ -114,6 +119,26 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             log_config=None,  # uvicorn's lines go to the root logger, as ours (api/logs.py)
         )
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_folder(data_dir: Path, workers: int) -> Iterator[None]:
+    """Several workers write their metrics to files that a scrape sums (PROMETHEUS_MULTIPROC_DIR):
+    the operator's folder if set, else a fresh one for this run under the data folder, removed
+    after it (counts left from a previous run would be added to this one's). One worker runs in
+    this process, whose prometheus_client is imported already: it keeps its metrics in memory."""
+    if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    folder = data_dir / "metrics" / str(os.getpid())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # the workers import after this
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _migrate(settings: Settings) -> int:

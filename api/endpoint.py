@@ -3,7 +3,9 @@ document a request runs (api/trusted/), and who is calling, authenticated into i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import time
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -23,6 +25,7 @@ from api.graphiql import graphiql_page
 from api.graphql_http import GraphQLHTTP
 from api.outages import is_outage
 from api.partners.gate import PartnerGate
+from api.request_metrics import ERROR, REFUSED, OperationNames, observe, outcome
 from api.schema import MAX_TOKENS, schema
 from api.trusted.registry import TrustedDocuments
 from api.trusted.resolution import DOCUMENT_ID, Refused, resolve
@@ -53,6 +56,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
         self._graphiql = graphiql
         self._documents = documents
         self._trusted_only = trusted_only
+        self._operations = OperationNames(schema._schema, documents)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """The IDE for a browser's plain GET, not for a document sent by id or hash."""
@@ -68,6 +72,43 @@ class LoyaltyGraphQL(GraphQLHTTP):
     def parse_query_params(self, params: Any) -> dict[str, Any]:
         found: dict[str, Any] = _document_id_as_extension(super().parse_query_params(params))
         return found
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Every request timed and counted by operation and outcome (api/request_metrics.py)."""
+        started, ended = time.perf_counter(), ERROR
+        try:
+            result = await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+            ended = outcome(result if isinstance(result, ExecutionResult) else None)
+            return result
+        except HTTPException:
+            ended = REFUSED
+            raise
+        finally:
+            observe(self._operation(request_data), ended, time.perf_counter() - started)
+
+    def _operation(self, request_data: GraphQLRequestData | list[GraphQLRequestData]) -> str:
+        query = None
+        if isinstance(request_data, GraphQLRequestData):
+            with contextlib.suppress(Refused):  # refused documents are labelled `other`
+                query = resolve(
+                    self._documents,
+                    query=request_data.query,
+                    extensions=request_data.extensions,
+                    trusted_only=False,
+                    method="POST",
+                ).query
+        name = getattr(request_data, "operation_name", None)
+        return self._operations.label(query, name)
 
     async def execute_single(
         self,

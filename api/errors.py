@@ -14,6 +14,7 @@ import strawberry
 from graphql import GraphQLError
 
 from api.enums import described_enum
+from backbone.metrics import USER_ERRORS
 from domain.validation import ErrorCode, InvalidInput
 
 described_enum(
@@ -117,6 +118,10 @@ class UserError:
     )
     message: str = strawberry.field(description="What is wrong, for a human.")
     code: ErrorCode = strawberry.field(description="What is wrong, for a program.")
+
+    def __post_init__(self) -> None:
+        # Every userError a mutation answers is built here, whichever fields the client selects.
+        USER_ERRORS.labels(self.code.value).inc()
 
 
 INPUT = "The mutation's input; problems with it come back as userErrors."

@@ -80,6 +80,9 @@ class Settings:
     trusted_documents_only: bool = False
     # Peers (the reverse proxy) whose X-Forwarded-For / -Proto uvicorn believes.
     forwarded_allow_ips: tuple[str, ...] = DEFAULT_FORWARDED_ALLOW_IPS
+    # GET /metrics needs `Authorization: Bearer <this>` when set; unset, production serves no
+    # /metrics at all (404) and development serves it to anyone (LOYALTY_METRICS_TOKEN).
+    metrics_token: str | None = None
 
     @property
     def development(self) -> bool:
@@ -128,7 +131,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         trusted_documents_only=_choice(source, "LOYALTY_DOCUMENTS", ("any", "trusted"))
         == "trusted",
         forwarded_allow_ips=_forwarded_allow_ips(source.get("LOYALTY_FORWARDED_ALLOW_IPS", "")),
+        metrics_token=_metrics_token(source.get("LOYALTY_METRICS_TOKEN") or None),
     )
+
+
+def _metrics_token(token: str | None) -> str | None:
+    # A scraper's secret: long enough not to be guessed, and sendable as one header value.
+    if token is not None and (len(token) < 32 or not token.isprintable() or " " in token):
+        raise SettingsError(
+            "LOYALTY_METRICS_TOKEN must be at least 32 printable characters without spaces"
+        )
+    return token
 
 
 def _choice(source: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:

@@ -21,10 +21,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from backbone.metrics import LedgerCount
 from backbone.outbox import LoggedEvent, logged
 
 log = logging.getLogger(__name__)
@@ -72,10 +74,22 @@ async def register(consumers: Sequence[Consumer], connection: BaseDBAsyncClient)
 
 async def deliver(consumer: Consumer, *, batch: int = BATCH) -> int:
     """Give the consumer its next events, if no other worker is doing so; how many were read."""
+    # The ledger entries its handlers write count once the batch commits, not per savepoint.
+    ledger_count = LedgerCount(nested=False)
+    try:
+        rows = await _deliver(consumer, batch)
+    except BaseException:
+        ledger_count.done((), committed=False)
+        raise
+    ledger_count.done((), committed=True)
+    return len(rows)
+
+
+async def _deliver(consumer: Consumer, batch: int) -> list[dict[str, Any]]:
     async with in_transaction() as connection:
         cursor = await connection.execute_query_dict(_CURSOR, [consumer.name])
         if not cursor:
-            return 0
+            return []
         last_txid, last_id, start_id = cursor[0].values()
         rows = await connection.execute_query_dict(_NEXT, [last_txid, last_id, batch])
         for row in rows:
@@ -86,7 +100,7 @@ async def deliver(consumer: Consumer, *, batch: int = BATCH) -> int:
             await connection.execute_query_dict(
                 _ADVANCE, [consumer.name, rows[-1]["txid"], rows[-1]["id"]]
             )
-    return len(rows)
+    return rows
 
 
 async def run(consumers: Sequence[Consumer], stop: asyncio.Event) -> None:

@@ -14,10 +14,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, NestedTransactionContext
 from tortoise.transactions import in_transaction
 
 from backbone import idempotency, outbox
+from backbone.metrics import LedgerCount
 from domain.clock import Clock
 from domain.events import DomainEvent
 
@@ -62,6 +63,9 @@ class UnitOfWork:
             raise RuntimeError("a unit of work runs once; the bus makes a new one per attempt")
         self._transaction = in_transaction()
         self._connection: BaseDBAsyncClient = await self._transaction.__aenter__()
+        self._ledger_count = LedgerCount(
+            nested=isinstance(self._transaction, NestedTransactionContext)
+        )
         return self
 
     async def __aexit__(
@@ -70,14 +74,17 @@ class UnitOfWork:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if error is None:
-            try:
-                await self._flush()
-            except BaseException as failed:
-                await self._transaction.__aexit__(type(failed), failed, failed.__traceback__)
-                raise
-        await self._transaction.__aexit__(error_type, error, traceback)
-        self.committed = error is None
+        try:
+            if error is None:
+                try:
+                    await self._flush()
+                except BaseException as failed:
+                    await self._transaction.__aexit__(type(failed), failed, failed.__traceback__)
+                    raise
+            await self._transaction.__aexit__(error_type, error, traceback)
+            self.committed = error is None
+        finally:
+            self._ledger_count.done(self.events, committed=self.committed)
 
     @property
     def connection(self) -> BaseDBAsyncClient:

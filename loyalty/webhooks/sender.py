@@ -21,6 +21,7 @@ import httpx
 import standardwebhooks
 from tortoise.transactions import in_transaction
 
+from backbone.metrics import WEBHOOK_DELIVERIES
 from domain.clock import Clock, SystemClock
 from domain.events import WebhookEndpointDisabled
 from domain.webhooks import DISABLE_AFTER_FAILURES, GIVE_UP_AFTER, retry_delay
@@ -28,6 +29,7 @@ from loyalty.webhooks.addresses import _public_address, pinned, production
 
 if TYPE_CHECKING:
     from backbone.bus import MessageBus
+    from backbone.uow import UnitOfWork
 
 TIMEOUT_SECONDS = 10.0
 LEASE = timedelta(seconds=60)  # longer than a send can take
@@ -182,49 +184,57 @@ async def send_due(
 
 async def _record(bus: MessageBus, claimed: Claimed, outcome: Outcome) -> None:
     async with bus.unit_of_work() as uow:
-        now = uow.now()
-        connection = uow.connection
-        await connection.execute_query(
-            _ATTEMPT,
-            [
-                claimed.id,
-                now,
-                outcome.status_code,
-                outcome.latency_ms,
-                outcome.response,
-                outcome.error,
-            ],
-        )
-        if outcome.ok:
-            status, next_at, finished = "delivered", now, now
+        status = await _write_outcome(uow, claimed, outcome)
+    if status is not None:  # committed: counted once, by the attempt that held the delivery
+        WEBHOOK_DELIVERIES.labels("retrying" if status == "pending" else status).inc()
+
+
+async def _write_outcome(uow: UnitOfWork, claimed: Claimed, outcome: Outcome) -> str | None:
+    """Record the attempt and the delivery's status (None when another attempt took it over)."""
+    now = uow.now()
+    connection = uow.connection
+    await connection.execute_query(
+        _ATTEMPT,
+        [
+            claimed.id,
+            now,
+            outcome.status_code,
+            outcome.latency_ms,
+            outcome.response,
+            outcome.error,
+        ],
+    )
+    if outcome.ok:
+        status, next_at, finished = "delivered", now, now
+    else:
+        next_at = now + retry_delay(claimed.attempts)
+        if next_at - claimed.created_at > GIVE_UP_AFTER:
+            status, finished = "failed", now
         else:
-            next_at = now + retry_delay(claimed.attempts)
-            if next_at - claimed.created_at > GIVE_UP_AFTER:
-                status, finished = "failed", now
-            else:
-                status, finished = "pending", None
-        recorded = await connection.execute_query_dict(
-            _OUTCOME, [claimed.id, claimed.attempts, status, next_at, finished]
-        )
-        if not recorded:
-            return
-        if outcome.ok:
-            await connection.execute_query(_SUCCEEDED, [claimed.subscription_id])
-            return
-        [row] = await connection.execute_query_dict(_FAILED, [claimed.subscription_id])
-        if row["active"] and row["consecutive_failures"] >= DISABLE_AFTER_FAILURES:
-            reason = (
-                f"Disabled after {row['consecutive_failures']} failed attempts in a row; "
-                f"the last: {outcome.error or f'HTTP {outcome.status_code}'}"
-            )[:500]
-            if await connection.execute_query_dict(_DISABLE, [claimed.subscription_id, reason]):
-                uow.record(
-                    WebhookEndpointDisabled(
-                        program_id=row["program_id"],
-                        subscription_id=claimed.subscription_id,
-                        failures=row["consecutive_failures"],
-                    )
+            status, finished = "pending", None
+    recorded = await connection.execute_query_dict(
+        _OUTCOME, [claimed.id, claimed.attempts, status, next_at, finished]
+    )
+    if not recorded:
+        return None
+    if outcome.ok:
+        await connection.execute_query(_SUCCEEDED, [claimed.subscription_id])
+        return status
+    [row] = await connection.execute_query_dict(_FAILED, [claimed.subscription_id])
+    if row["active"] and row["consecutive_failures"] >= DISABLE_AFTER_FAILURES:
+        reason = (
+            f"Disabled after {row['consecutive_failures']} failed attempts in a row; "
+            f"the last: {outcome.error or f'HTTP {outcome.status_code}'}"
+        )[:500]
+        if await connection.execute_query_dict(_DISABLE, [claimed.subscription_id, reason]):
+            uow.record(
+                WebhookEndpointDisabled(
+                    program_id=row["program_id"],
+                    subscription_id=claimed.subscription_id,
+                    failures=row["consecutive_failures"],
                 )
+            )
+    return status
 
 
 IDLE_SECONDS = 1.0

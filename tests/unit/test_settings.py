@@ -44,6 +44,8 @@ def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> N
         ({"LOYALTY_MAX_BODY_BYTES": "1000"}, "LOYALTY_MAX_BODY_BYTES must be at least 4096"),
         ({"LOYALTY_DOCUMENTS": "persisted"}, "LOYALTY_DOCUMENTS must be one of: any, trusted"),
         ({"LOYALTY_FORWARDED_ALLOW_IPS": "proxy.internal"}, "LOYALTY_FORWARDED_ALLOW_IPS"),
+        ({"LOYALTY_METRICS_TOKEN": "short"}, "LOYALTY_METRICS_TOKEN"),
+        ({"LOYALTY_METRICS_TOKEN": "has a space " + "x" * 32}, "LOYALTY_METRICS_TOKEN"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(
@@ -69,6 +71,13 @@ def test_forwarded_headers_are_believed_from_localhost_unless_configured(tmp_pat
         "LOYALTY_FORWARDED_ALLOW_IPS": "10.0.0.0/8, fd00::1",
     }
     assert load_settings(proxies).forwarded_allow_ips == ("10.0.0.0/8", "fd00::1")
+
+
+def test_metrics_need_no_token_unless_one_is_configured(tmp_path: Path) -> None:
+    assert load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).metrics_token is None
+    token = "t" * 40
+    configured = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_METRICS_TOKEN": token}
+    assert load_settings(configured).metrics_token == token
 
 
 def test_any_document_runs_unless_only_trusted_ones_are_asked_for(tmp_path: Path) -> None:
