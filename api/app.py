@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -40,6 +40,7 @@ from domain.clock import Clock, SystemClock
 log = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 2.0
+REDIS_MAX_CONNECTIONS = 256  # per process
 
 
 def create_app(
@@ -59,6 +60,7 @@ def create_app(
         graphiql=settings.development,
         documents=TrustedDocuments.load(schema._schema),
         trusted_only=settings.trusted_documents_only,
+        buckets=settings.rate_limits,
     )
 
     @contextlib.asynccontextmanager
@@ -69,10 +71,17 @@ def create_app(
             pool_max=settings.db_pool_max,
             timeouts=settings.db_timeouts,
         )
-        redis: Redis = Redis.from_url(
-            redis_url,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        # A blocking pool: past its size a request waits (up to the timeout) for a connection,
+        # where redis-py's default pool refuses at 100, which would silently switch the rate
+        # limits off (they fail open) for a burst of concurrent requests.
+        redis: Redis = Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                redis_url,
+                max_connections=REDIS_MAX_CONNECTIONS,
+                timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
         )
         app.state.redis = redis
         app.state.bus = bus

@@ -1,8 +1,8 @@
 """GET answers with an entity tag, and 304 Not Modified when the client's copy is still current.
 
 Mobile apps poll their member's status: a trusted read-only document sent with GET (the only
-documents GET runs, api/trusted/resolution.py) is answered with `ETag`, the SHA-256 of the answer
-itself, so it changes exactly when what the member would see does (a balance, a tier, the time
+documents GET runs, api/trusted/resolution.py) is answered with `ETag`, the SHA-256 of the answer's
+data and errors, so it changes exactly when what the member would see does (a balance, a tier, the time
 a point expires: whatever the document reads), never from a version that could lag behind.
 A request whose `If-None-Match` names it gets 304 and no body. `Cache-Control: private, no-cache`
 keeps shared caches out (the answer is one member's) and makes the client ask every time.
@@ -11,6 +11,7 @@ keeps shared caches out (the answer is one member's) and makes the client ask ev
 from __future__ import annotations
 
 import hashlib
+import json
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,7 +45,7 @@ async def _answer(held: list[Message], if_none_match: str | None, send: Send) ->
             await send(message)
         return
     body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
-    tag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    tag = _tag(body)
     headers = MutableHeaders(raw=list(start["headers"]))
     headers["ETag"] = tag
     headers["Cache-Control"] = CACHE_CONTROL
@@ -57,6 +58,18 @@ async def _answer(held: list[Message], if_none_match: str | None, send: Send) ->
         return
     await send({**start, "headers": headers.raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def _tag(body: bytes) -> str:
+    """The answer's `data` and `errors`, not its `extensions`: the cost report there (the
+    caller's bucket) changes with every request, what the member sees does not."""
+    try:
+        answer = json.loads(body)
+        seen = {key: answer.get(key) for key in ("data", "errors")}
+        canonical = json.dumps(seen, sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, AttributeError):
+        canonical = body
+    return f'"{hashlib.sha256(canonical).hexdigest()[:32]}"'
 
 
 def _is_json(start: Message) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from backbone.bus import MessageBus
 from domain.clock import Clock
 from domain.ledger import Balance
 from domain.members import MemberStatus
+from domain.throttling import DEFAULT_BUCKETS, Bucket
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty import members, programs
 from loyalty.models import Member
@@ -52,6 +53,8 @@ class Context:
     principal: Principal | None = None
     auth_error: AuthError | None = None
     unavailable: bool = False  # a server needed to authenticate the caller did not answer
+    # Each role's throttling bucket (LOYALTY_RATE_LIMITS; api/throttle.py).
+    buckets: Mapping[str, Bucket] = field(default_factory=lambda: dict(DEFAULT_BUCKETS))
     _program: asyncio.Task[ProgramRef | None] | None = field(default=None, repr=False)
     _me: asyncio.Task[Member | None] | None = field(default=None, repr=False)
     _member_loader: DataLoader[int, Member | None] | None = field(default=None, repr=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -30,6 +31,7 @@ from api.schema import MAX_TOKENS, schema
 from api.trusted.registry import TrustedDocuments
 from api.trusted.resolution import DOCUMENT_ID, Refused, resolve
 from backbone.bus import MessageBus
+from domain.throttling import DEFAULT_BUCKETS, Bucket
 
 
 class LoyaltyGraphQL(GraphQLHTTP):
@@ -43,6 +45,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
         graphiql: bool,
         documents: TrustedDocuments,
         trusted_only: bool = False,
+        buckets: Mapping[str, Bucket] = DEFAULT_BUCKETS,
     ) -> None:
         super().__init__(
             schema,
@@ -57,6 +60,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
         self._documents = documents
         self._trusted_only = trusted_only
         self._operations = OperationNames(schema._schema, documents)
+        self._buckets = buckets
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """The IDE for a browser's plain GET, not for a document sent by id or hash."""
@@ -170,7 +174,11 @@ class LoyaltyGraphQL(GraphQLHTTP):
         # Absent only when the app runs without its lifespan (a test's bare app).
         redis: Redis | None = getattr(request.app.state, "redis", None)
         context = Context(
-            clock=self._bus.clock, bus=self._bus, redis=redis, partner_gate=self._partners
+            clock=self._bus.clock,
+            bus=self._bus,
+            redis=redis,
+            partner_gate=self._partners,
+            buckets=self._buckets,
         )
         try:
             token = bearer_token(request.headers.get("authorization"))

@@ -52,8 +52,12 @@ class ErrorPolicy(SchemaExtension):
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None) or []
-        # Errors without a path come before any field runs: the variables' values.
-        self._mark([e for e in errors if e.path is None], TopLevelCode.BAD_USER_INPUT)
+        # Errors without a path come before any field runs: the variables' values (a refusal
+        # made before execution, THROTTLED, already has its code).
+        self._mark(
+            [e for e in errors if e.path is None and not isinstance(e, ClientError)],
+            TopLevelCode.BAD_USER_INPUT,
+        )
 
     def on_operation(self) -> Iterator[None]:
         try:

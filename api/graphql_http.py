@@ -4,7 +4,8 @@
   than the decoder goes, an `operationName` that is not a string) is a 400, like other bad JSON,
   never a 500.
 - When an outage kept every field from an answer (a SERVICE_UNAVAILABLE error, no field with
-  data), the answer is 503 with Retry-After, so clients and proxies know to retry.
+  data), the answer is 503 with Retry-After, so clients and proxies know to retry; a throttled
+  request (THROTTLED: nothing ran) is 429 with the Retry-After its bucket needs.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class GraphQLHTTP(GraphQL[Context, None]):
         if isinstance(response_data, dict) and _nothing_but_an_outage(response_data):
             response.status_code = 503
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        elif isinstance(response_data, dict) and (wait := _throttled(response_data)):
+            response.status_code = 429
+            response.headers["Retry-After"] = str(wait)
         return response
 
 
@@ -68,3 +72,13 @@ def _nothing_but_an_outage(response: GraphQLHTTPResponse) -> bool:
     data = response.get("data") or {}
     answered = any(value is not None for value in data.values())
     return TopLevelCode.SERVICE_UNAVAILABLE.value in codes and not answered
+
+
+def _throttled(response: GraphQLHTTPResponse) -> int | None:
+    """The seconds to wait when the request was throttled (nothing of it ran), else None."""
+    for error in response.get("errors") or []:
+        extensions = error.get("extensions", {}) if isinstance(error, dict) else {}
+        if extensions.get("code") == TopLevelCode.THROTTLED.value:
+            wait = extensions.get("retryAfterSeconds")
+            return wait if isinstance(wait, int) else 1
+    return None

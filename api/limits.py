@@ -57,7 +57,7 @@ class DocumentLimits(SchemaExtension):
         document = context.graphql_document
         if document is not None and context.query is not None:
             schema = context.schema._schema
-            connections = _connections(schema)
+            connections = connection_fields(schema)
             rules = tuple(context.validation_rules)
             verdict = _verdict(context.query, document, self.limits, connections, schema, rules)
             problem = verdict.problem
@@ -90,7 +90,7 @@ checked: SizedCache[_Verdict] = SizedCache(CHECKED_BUDGET)
 
 
 @functools.cache
-def _connections(schema: GraphQLSchema) -> frozenset[str]:
+def connection_fields(schema: GraphQLSchema) -> frozenset[str]:
     """Names of the fields taking a page size: paged (at the default) even when not given one."""
     return frozenset(
         name

@@ -45,10 +45,12 @@ from api.referrals.queries import ReferralQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
 from api.scalars import SCALAR_OVERRIDES
+from api.throttle import CostThrottle
 from api.tiers.mutations import TierMutations
 from api.tiers.queries import TierQueries
 from api.webhooks.mutations import WebhookMutations
 from api.webhooks.queries import WebhookQueries
+from domain.throttling import MIN_BUCKET, MUTATION_COST
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -58,6 +60,8 @@ MAX_FIELDS = MAX_TOKENS
 # Nor connections make it return more nodes: thirty `ledger(first: 100)` of three fields each
 # (15,031) took 1.3 s to answer. Ten pages of 100 ledger entries with their audit fields fit.
 MAX_COST = MAX_FIELDS
+# Any document these limits accept fits a full throttling bucket, or it could never run.
+assert MAX_COST + MUTATION_COST <= MIN_BUCKET
 # Each `__schema` answers the whole schema (40 ms); GraphiQL asks for one, and `__type` is small.
 MAX_SCHEMAS = 1
 MAX_TYPES = 10
@@ -152,6 +156,7 @@ def build_schema() -> strawberry.Schema:
             ),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             ErrorPolicy,
+            CostThrottle,  # inside ErrorPolicy: its refusal is a client's, shown as it is
         ],
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from backbone.retention import Retention
+from domain.throttling import DEFAULT_BUCKETS, Bucket, parse_buckets
 
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384")
 # A GraphQL request at the token limit takes some 30 KB; GraphiQL's introspection query under 2 KB.
@@ -83,6 +84,8 @@ class Settings:
     # GET /metrics needs `Authorization: Bearer <this>` when set; unset, production serves no
     # /metrics at all (404) and development serves it to anyone (LOYALTY_METRICS_TOKEN).
     metrics_token: str | None = None
+    # Each role's cost bucket (LOYALTY_RATE_LIMITS, domain/throttling.py).
+    rate_limits: Mapping[str, Bucket] = field(default_factory=lambda: dict(DEFAULT_BUCKETS))
 
     @property
     def development(self) -> bool:
@@ -132,7 +135,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         == "trusted",
         forwarded_allow_ips=_forwarded_allow_ips(source.get("LOYALTY_FORWARDED_ALLOW_IPS", "")),
         metrics_token=_metrics_token(source.get("LOYALTY_METRICS_TOKEN") or None),
+        rate_limits=_rate_limits(source.get("LOYALTY_RATE_LIMITS", "")),
     )
+
+
+def _rate_limits(text: str) -> dict[str, Bucket]:
+    try:
+        return parse_buckets(text, tuple(DEFAULT_BUCKETS))
+    except ValueError as error:
+        raise SettingsError(f"LOYALTY_RATE_LIMITS: {error}") from None
 
 
 def _metrics_token(token: str | None) -> str | None:

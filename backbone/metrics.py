@@ -40,6 +40,10 @@ WEBHOOK_DELIVERIES = Counter(
     " failed (given up).",
     ["outcome"],
 )
+RATE_LIMITS_UNCHECKED = Counter(
+    "loyalty_rate_limits_unchecked_total",
+    "Requests let through unthrottled because Redis could not be reached (fail open).",
+)
 SCRAPE_ERRORS = Counter(
     "loyalty_metrics_scrape_errors_total",
     "Scrapes that could not read the database's figures (those series were left out).",

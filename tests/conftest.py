@@ -29,6 +29,7 @@ from api.context import clear_program_cache
 from api.database import connection_params
 from api.embedded import embedded_postgres, embedded_redis
 from api.migrations import upgrade
+from api.oauth import attempts as oauth_attempts
 from api.settings import AuthSettings, load_settings
 from backbone.bus import MessageBus
 from domain.clock import FixedClock
@@ -163,6 +164,13 @@ async def db(app: Starlette, clock: FixedClock) -> None:
     )
     tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
     await connection.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    # Throttling buckets and token-request counts are kept by token subject and address, the
+    # same in every test: each test starts with them full.
+    redis = app.state.redis
+    stale = [key async for key in redis.scan_iter(match="throttle:*")]
+    stale += [key async for key in redis.scan_iter(match=oauth_attempts.key_pattern())]
+    if stale:
+        await redis.delete(*stale)
 
 
 @pytest.fixture

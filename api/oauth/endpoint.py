@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 
 from api.auth import OAUTH_ALGORITHM, Role
 from api.graphql_http import RETRY_AFTER_SECONDS
+from api.oauth import attempts
 from api.outages import is_outage
 from api.settings import AuthSettings
 from domain.clock import Clock
@@ -40,10 +41,13 @@ _FORM = "application/x-www-form-urlencoded"
 class OAuthError(Exception):
     """An RFC 6749 §5.2 error: `code` is the `error` field, str(exc) its description."""
 
-    def __init__(self, code: str, description: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, description: str, status: int = 400, retry_after: int | None = None
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.status = status
+        self.retry_after = retry_after
 
     def response(self) -> JSONResponse:
         headers = dict(_NO_STORE)
@@ -51,6 +55,8 @@ class OAuthError(Exception):
             headers["WWW-Authenticate"] = 'Basic realm="loyalty", charset="UTF-8"'
         if self.status == 503:
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
         return JSONResponse(
             {"error": self.code, "error_description": str(self)},
             status_code=self.status,
@@ -150,10 +156,22 @@ def token_endpoint(settings: AuthSettings, clock: Clock) -> Any:
             if len(authorizations) > 1:
                 raise OAuthError("invalid_request", "Send one Authorization header at most.")
             client_id, secret = client_credentials(next(iter(authorizations), None), form)
+            redis = getattr(request.app.state, "redis", None)
+            address = request.client.host if request.client else "unknown"
+            wait = await attempts.admitted(redis, address=address, client_id=client_id[:100])
+            if wait is not None:
+                raise OAuthError(
+                    "too_many_requests",
+                    f"Too many token requests; retry in {wait} seconds.",
+                    429,
+                    retry_after=wait,
+                )
             if not is_client_id(client_id) or not 0 < len(secret) <= 100:
+                await attempts.failed(redis, client_id=client_id[:100])
                 raise _invalid_client()
             found = await service.authenticate(client_id, secret, clock.now())
             if found is None:
+                await attempts.failed(redis, client_id=client_id)
                 raise _invalid_client()
             program_key, granted = found
             scopes = requested_scopes(form.get("scope"), granted)

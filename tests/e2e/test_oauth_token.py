@@ -254,3 +254,30 @@ async def test_one_authentication_and_at_most_three_live_secrets(gql: GraphQLCli
         assert len(live) <= 3
     working = [(await token_response(gql.http, client_id, s)).status_code == 200 for s in secrets]
     assert working == [False, False, True, True, True]
+
+
+async def test_guessing_a_secret_is_stopped_before_the_secret_is_checked(
+    gql: GraphQLClient,
+) -> None:
+    _, client_id, secret = await _client(gql)
+    other = await register_client(gql, "pos")
+    for _ in range(10):
+        assert (await token_response(gql.http, client_id, "wrong-" + "x" * 30)).status_code == 401
+    # The failures are spent: even the right secret is refused, unchecked, until they age out.
+    refused = await token_response(gql.http, client_id, secret)
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "too_many_requests"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["cache-control"] == "no-store"
+    # Another client of the same address is not locked out by them.
+    fine = await token_response(gql.http, other["client"]["clientId"], other["clientSecret"])
+    assert fine.status_code == 200, fine.text
+
+
+async def test_one_address_may_ask_for_120_tokens_a_minute(gql: GraphQLClient) -> None:
+    _, client_id, secret = await _client(gql)
+    answers = await asyncio.gather(
+        *(token_response(gql.http, client_id, secret) for _ in range(121))
+    )
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [200] * 120 + [429]

@@ -8,6 +8,7 @@ import pytest
 
 from api.database import connection_params, sqlalchemy_url
 from api.settings import SettingsError, load_settings
+from domain.throttling import DEFAULT_BUCKETS, Bucket
 
 pytestmark = pytest.mark.unit
 
@@ -43,6 +44,9 @@ def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> N
         ({"LOYALTY_MAX_BODY_BYTES": "64k"}, "LOYALTY_MAX_BODY_BYTES"),
         ({"LOYALTY_MAX_BODY_BYTES": "1000"}, "LOYALTY_MAX_BODY_BYTES must be at least 4096"),
         ({"LOYALTY_DOCUMENTS": "persisted"}, "LOYALTY_DOCUMENTS must be one of: any, trusted"),
+        ({"LOYALTY_RATE_LIMITS": "member=100/5"}, "LOYALTY_RATE_LIMITS: 'member=100/5': maximum"),
+        ({"LOYALTY_RATE_LIMITS": "robot=9000/5"}, "LOYALTY_RATE_LIMITS: 'robot=9000/5' is not"),
+        ({"LOYALTY_RATE_LIMITS": "member=9000"}, "LOYALTY_RATE_LIMITS: 'member=9000' is not"),
         ({"LOYALTY_FORWARDED_ALLOW_IPS": "proxy.internal"}, "LOYALTY_FORWARDED_ALLOW_IPS"),
         ({"LOYALTY_METRICS_TOKEN": "short"}, "LOYALTY_METRICS_TOKEN"),
         ({"LOYALTY_METRICS_TOKEN": "has a space " + "x" * 32}, "LOYALTY_METRICS_TOKEN"),
@@ -84,6 +88,15 @@ def test_any_document_runs_unless_only_trusted_ones_are_asked_for(tmp_path: Path
     assert not load_settings({"LOYALTY_DATA_DIR": str(tmp_path)}).trusted_documents_only
     only = {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_DOCUMENTS": "trusted"}
     assert load_settings(only).trusted_documents_only
+
+
+def test_rate_limits_change_the_roles_named_and_keep_the_others(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"LOYALTY_DATA_DIR": str(tmp_path), "LOYALTY_RATE_LIMITS": "member=6000/20, admin=9000/9"}
+    )
+    assert settings.rate_limits["member"] == Bucket(6000, 20)
+    assert settings.rate_limits["admin"] == Bucket(9000, 9)
+    assert settings.rate_limits["storefront"] == DEFAULT_BUCKETS["storefront"]
 
 
 def test_production_with_keys_is_accepted(tmp_path: Path) -> None:
