@@ -18,31 +18,16 @@ import time
 from typing import Any
 
 from limits import RateLimitItemPerMinute
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+
+from backbone import moving_windows
+from backbone.moving_windows import KEY_PREFIX
 
 log = logging.getLogger(__name__)
 
 PER_ADDRESS = RateLimitItemPerMinute(120)
 FAILURES_PER_CLIENT = RateLimitItemPerMinute(10)
-KEY_PREFIX = "LIMITS"
 SCOPE = "oauth-token"
-_limiters: dict[int, MovingWindowRateLimiter] = {}
-
-
-def _limiter(redis: Any) -> MovingWindowRateLimiter:
-    pool = redis.connection_pool
-    found = _limiters.get(id(pool))
-    if found is None:
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            connection_pool=pool,
-            wrap_exceptions=True,
-            key_prefix=KEY_PREFIX,
-        )
-        found = _limiters[id(pool)] = MovingWindowRateLimiter(storage)
-    return found
 
 
 def key_pattern() -> str:
@@ -54,7 +39,7 @@ async def admitted(redis: Any, *, address: str, client_id: str) -> int | None:
     """Count the request from `address`: None when it may go on, else the seconds to wait."""
     if redis is None:
         return None
-    limiter = _limiter(redis)
+    limiter = moving_windows.limiter(redis)
     try:
         if not await limiter.hit(PER_ADDRESS, SCOPE, "address", address):
             return await _wait(limiter, PER_ADDRESS, "address", address)
@@ -70,7 +55,7 @@ async def failed(redis: Any, *, client_id: str) -> None:
     if redis is None:
         return
     try:
-        await _limiter(redis).hit(FAILURES_PER_CLIENT, SCOPE, "client", client_id)
+        await moving_windows.limiter(redis).hit(FAILURES_PER_CLIENT, SCOPE, "client", client_id)
     except Exception:
         log.warning("a failed token request was not counted: Redis unavailable", exc_info=True)
 

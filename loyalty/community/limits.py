@@ -16,32 +16,14 @@ import time
 from typing import Any
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
+from backbone import moving_windows
+from backbone.moving_windows import KEY_PREFIX
 from domain.community import Limit, LimitedAction
 
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "LIMITS"
 SCOPE = "community"
-# One limiter per Redis connection pool (one per app), made at first use.
-_limiters: dict[int, MovingWindowRateLimiter] = {}
-
-
-def _limiter(redis: Any) -> MovingWindowRateLimiter:
-    pool = redis.connection_pool
-    found = _limiters.get(id(pool))
-    if found is None:
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            connection_pool=pool,
-            wrap_exceptions=True,
-            key_prefix=KEY_PREFIX,
-        )
-        found = _limiters[id(pool)] = MovingWindowRateLimiter(storage)
-    return found
 
 
 def key_pattern(namespace: str) -> str:
@@ -65,7 +47,7 @@ async def hit(
         return None
     item = RateLimitItemPerSecond(limit.amount, limit.seconds)
     ids = (SCOPE, namespace, action.value, str(program_id), str(member_id))
-    limiter = _limiter(redis)
+    limiter = moving_windows.limiter(redis)
     try:
         if await limiter.hit(item, *ids):
             return None
