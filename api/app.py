@@ -12,7 +12,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route, request_response
+from starlette.routing import Route, WebSocketRoute, request_response
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.access_log import AccessLog
@@ -36,6 +36,7 @@ from api.trusted.registry import TrustedDocuments
 from backbone.bus import MessageBus
 from backbone.jobs import run_worker
 from domain.clock import Clock, SystemClock
+from loyalty import live_updates
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def create_app(
     bus: MessageBus | None = None,
 ) -> Starlette:
     """The ASGI app for the given servers; `clock` lets tests move time, `bus` add handlers."""
-    bus = bus or build_bus(clock or SystemClock(), settings.retention)
+    publisher = live_updates.Publisher(redis_url)
+    bus = bus or build_bus(clock or SystemClock(), settings.retention, extra=[publisher.registry()])
     verifier = TokenVerifier(settings.auth)
     graphql = LoyaltyGraphQL(
         verifier,
@@ -84,6 +86,8 @@ def create_app(
             )
         )
         app.state.redis = redis
+        # Subscriptions' own connections (one each, held while subscribed; api/live.py).
+        app.state.live_redis = live_redis = Redis.from_url(redis_url)
         app.state.bus = bus
         try:
             async with (
@@ -93,6 +97,8 @@ def create_app(
                 yield
         finally:
             await redis.aclose()
+            await live_redis.aclose()
+            await publisher.aclose()
 
     return Starlette(
         routes=[
@@ -104,6 +110,7 @@ def create_app(
                 ),
                 methods=["GET", "POST"],
             ),
+            WebSocketRoute("/graphql", graphql),  # subscriptions (api/live.py)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/exports/{export_id}", export_download(verifier, bus.clock), methods=["GET"]),

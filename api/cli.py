@@ -204,15 +204,22 @@ async def _work(settings: Settings, database_url: str) -> int:
     from api.database import worker_connection
     from backbone.jobs import run_worker
     from domain.clock import SystemClock
+    from loyalty import live_updates
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     logging.getLogger("pgqueuer").setLevel(logging.WARNING)  # its every poll is logged at INFO
-    bus = build_bus(SystemClock(), settings.retention)
+    publisher = live_updates.Publisher(settings.redis_url) if settings.redis_url else None
+    live = [publisher.registry()] if publisher else []
+    bus = build_bus(SystemClock(), settings.retention, extra=live)
     print("loyalty worker: running jobs and delivering events", flush=True)  # noqa: T201
-    await run_worker(bus, worker_connection(database_url), stop)
+    try:
+        await run_worker(bus, worker_connection(database_url), stop)
+    finally:
+        if publisher:
+            await publisher.aclose()
     return 0
 
 

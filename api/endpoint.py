@@ -16,14 +16,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api import access_log
-from api.auth import AuthError, Role, TokenVerifier, bearer_token
+from api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
 from api.context import Context
 from api.errors import ClientError, TopLevelCode
 from api.graphiql import graphiql_page
 from api.graphql_http import GraphQLHTTP
+from api.live import LiveContext, SubscriptionsOnly
 from api.outages import is_outage
 from api.partners.gate import PartnerGate
 from api.request_metrics import ERROR, REFUSED, OperationNames, observe, outcome
@@ -35,7 +37,10 @@ from domain.throttling import DEFAULT_BUCKETS, Bucket
 
 
 class LoyaltyGraphQL(GraphQLHTTP):
-    """The GraphQL endpoint; authenticates each request into its Context."""
+    """The GraphQL endpoint; authenticates each request into its Context, and each WebSocket
+    connection at its `connection_init` (api/live.py)."""
+
+    graphql_transport_ws_handler_class = SubscriptionsOnly
 
     def __init__(
         self,
@@ -51,7 +56,8 @@ class LoyaltyGraphQL(GraphQLHTTP):
             schema,
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=True,  # trusted read-only documents only (resolution.py)
-            subscription_protocols=(),
+            # Never the legacy graphql-ws protocol (an auth bypass in older strawberry).
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self._verifier = verifier
         self._bus = bus
@@ -170,9 +176,40 @@ class LoyaltyGraphQL(GraphQLHTTP):
         access_log.note_result(result)  # every answer passes here, refusals before running too
         return await super().process_result(request, result)
 
+    def subscription_document(self, query: str | None, extensions: object) -> str | None:
+        """The text of the subscription to run, by the rules of an HTTP POST; Refused otherwise."""
+        return resolve(
+            self._documents,
+            query=query,
+            extensions=extensions if isinstance(extensions, dict) else None,
+            trusted_only=self._trusted_only,
+            method="POST",
+        ).query
+
+    async def on_ws_connect(self, context: Context) -> None:
+        if isinstance(context, LiveContext):
+            await context.connect()
+        access_log.note_caller(context.principal)
+
+    async def _authenticate(self, token: str, redis: Redis | None) -> Principal:
+        principal = await self._verifier.verify(token)
+        if principal.role is Role.PARTNER:
+            principal = await self._partners.admit(redis, principal)
+        return principal
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Absent only when the app runs without its lifespan (a test's bare app).
         redis: Redis | None = getattr(request.app.state, "redis", None)
+        if isinstance(request, WebSocket):  # authenticated at connection_init (on_ws_connect)
+            return LiveContext(
+                clock=self._bus.clock,
+                bus=self._bus,
+                # Each subscription holds a connection: not the shared pool's (rate limits).
+                redis=getattr(request.app.state, "live_redis", None),
+                partner_gate=self._partners,
+                buckets=self._buckets,
+                authenticate=lambda token: self._authenticate(token, redis),
+            )
         context = Context(
             clock=self._bus.clock,
             bus=self._bus,
@@ -183,10 +220,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
         try:
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
-                principal = await self._verifier.verify(token)
-                if principal.role is Role.PARTNER:
-                    principal = await self._partners.admit(redis, principal)
-                context.principal = principal
+                context.principal = await self._authenticate(token, redis)
         except AuthError as error:
             context.auth_error = error
         except Exception as error:

@@ -31,6 +31,7 @@ from api.gifts.queries import GiftQueries
 from api.limits import DocumentLimits, Limits
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
+from api.members.subscriptions import MemberSubscriptions
 from api.node import NodeQueries
 from api.partners.mutations import PartnerMutations
 from api.partners.queries import PartnerQueries
@@ -129,7 +130,11 @@ def _describe_roles(*roots: Any) -> None:
             field.description = f"{field.description} Roles: {', '.join(allowed)}.{needs}"
 
 
-_describe_roles(Query, Mutation)
+Subscription: Any = merge_types("Subscription", (MemberSubscriptions,))
+Subscription.__strawberry_definition__.description = (
+    "Live updates, over WebSocket with the graphql-transport-ws protocol only."
+)
+_describe_roles(Query, Mutation, Subscription)
 
 
 class LoyaltySchema(strawberry.Schema):
@@ -144,6 +149,7 @@ def build_schema() -> strawberry.Schema:
     return LoyaltySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(relay_max_results=100),
         scalar_overrides=SCALAR_OVERRIDES,  # exact decimals, one date spelling (api/scalars.py)
         extensions=[
