@@ -63,6 +63,7 @@ def create_app(
         documents=TrustedDocuments.load(schema._schema),
         trusted_only=settings.trusted_documents_only,
         buckets=settings.rate_limits,
+        allowed_origins=settings.cors_origins,
     )
 
     @contextlib.asynccontextmanager

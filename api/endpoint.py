@@ -51,6 +51,7 @@ class LoyaltyGraphQL(GraphQLHTTP):
         documents: TrustedDocuments,
         trusted_only: bool = False,
         buckets: Mapping[str, Bucket] = DEFAULT_BUCKETS,
+        allowed_origins: tuple[str, ...] = (),
     ) -> None:
         super().__init__(
             schema,
@@ -58,6 +59,8 @@ class LoyaltyGraphQL(GraphQLHTTP):
             allow_queries_via_get=True,  # trusted read-only documents only (resolution.py)
             # Never the legacy graphql-ws protocol (an auth bypass in older strawberry).
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # Browsers' WebSockets from other origins: those CORS allows (LOYALTY_CORS_ORIGINS).
+            allowed_origins=allowed_origins,
         )
         self._verifier = verifier
         self._bus = bus

@@ -18,7 +18,7 @@ from tests.conftest import AUTH, START, token
 from tests.e2e.challenge_helpers import relay_all, start_relay
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.points_helpers import award_manual, member_token, redeem
-from tests.e2e.ws_helpers import Closed, connect
+from tests.e2e.ws_helpers import Closed, Refused, connect
 
 UPDATED = "subscription { memberUpdated { externalId points { available } } }"
 
@@ -141,3 +141,22 @@ async def test_the_allow_list_holds_over_websocket_too(app: Starlette, acme: Mes
         message = await socket.receive()
         assert message["type"] == "error", message
         assert message["payload"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
+
+
+async def test_browsers_connect_only_from_the_allowed_origins(
+    app: Starlette, acme: MessageBus
+) -> None:
+    view = LoyaltyGraphQL(
+        TokenVerifier(AUTH),
+        acme,
+        graphiql=False,
+        documents=TrustedDocuments.load(schema._schema),
+        allowed_origins=("https://shop.example",),
+    )
+    only = Starlette(routes=[WebSocketRoute("/graphql", view)])
+    async with connect(only, origin="https://shop.example") as socket:
+        assert (await socket.init(member_token("ann")))["type"] == "connection_ack"
+    with pytest.raises(Refused) as refused:
+        async with connect(only, origin="https://evil.example"):
+            pass
+    assert refused.value.event["type"] == "websocket.close"  # before accepting: HTTP 403

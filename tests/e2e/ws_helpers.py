@@ -21,6 +21,14 @@ class Closed(Exception):
         self.code = code
 
 
+class Refused(Exception):
+    """The handshake was refused (an HTTP answer or a close before accepting)."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__(f"refused: {event}")
+        self.event = event
+
+
 class Socket:
     def __init__(self, inbox: asyncio.Queue[dict[str, Any]], outbox: asyncio.Queue[dict[str, Any]]):
         self._inbox, self._outbox = inbox, outbox
@@ -56,7 +64,7 @@ class Socket:
 
 @contextlib.asynccontextmanager
 async def connect(
-    app: Starlette, subprotocols: tuple[str, ...] = (TRANSPORT_WS,)
+    app: Starlette, subprotocols: tuple[str, ...] = (TRANSPORT_WS,), origin: str | None = None
 ) -> AsyncIterator[Socket]:
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -71,6 +79,7 @@ async def connect(
         "headers": [
             (b"host", b"testserver"),
             (b"sec-websocket-protocol", ", ".join(subprotocols).encode()),
+            *([(b"origin", origin.encode())] if origin else []),
         ],
         "subprotocols": list(subprotocols),
         "client": ("127.0.0.1", 50000),
@@ -85,7 +94,9 @@ async def connect(
     task = asyncio.create_task(app(scope, inbox.get, send))
     socket = Socket(inbox, outbox)
     accepted = await asyncio.wait_for(outbox.get(), WAIT_SECONDS)
-    assert accepted["type"] == "websocket.accept", accepted
+    if accepted["type"] != "websocket.accept":
+        await asyncio.wait_for(task, WAIT_SECONDS)
+        raise Refused(accepted)
     socket.subprotocol = accepted.get("subprotocol")
     try:
         yield socket
