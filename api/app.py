@@ -32,6 +32,7 @@ from api.privacy.download import export_download
 from api.request_id import RequestIdMiddleware
 from api.schema import schema
 from api.settings import Settings, SettingsError, load_settings
+from api.tracing import enable_tracing
 from api.trusted.registry import TrustedDocuments
 from backbone.bus import MessageBus
 from backbone.jobs import run_worker
@@ -101,7 +102,7 @@ def create_app(
             await live_redis.aclose()
             await publisher.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(
                 "/graphql",
@@ -123,6 +124,8 @@ def create_app(
         middleware=[Middleware(RequestIdMiddleware), *_cors(settings.cors_origins)],
         lifespan=lifespan,
     )
+    enable_tracing(app, settings.tracing)
+    return app
 
 
 def _token_route(settings: Settings, clock: Clock) -> list[Route]:

@@ -56,6 +56,14 @@ class DatabaseTimeouts:
 
 
 @dataclass(frozen=True, slots=True)
+class Tracing:
+    """Where OpenTelemetry spans go (LOYALTY_OTEL_ENDPOINT, an OTLP/HTTP collector's base URL)."""
+
+    endpoint: str
+    service_name: str = "loyalty-api"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the service reads from its environment."""
 
@@ -84,6 +92,8 @@ class Settings:
     # GET /metrics needs `Authorization: Bearer <this>` when set; unset, production serves no
     # /metrics at all (404) and development serves it to anyone (LOYALTY_METRICS_TOKEN).
     metrics_token: str | None = None
+    # OpenTelemetry tracing, off (None) unless LOYALTY_OTEL_ENDPOINT is set (api/tracing.py).
+    tracing: Tracing | None = None
     # Each role's cost bucket (LOYALTY_RATE_LIMITS, domain/throttling.py).
     rate_limits: Mapping[str, Bucket] = field(default_factory=lambda: dict(DEFAULT_BUCKETS))
 
@@ -136,7 +146,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         forwarded_allow_ips=_forwarded_allow_ips(source.get("LOYALTY_FORWARDED_ALLOW_IPS", "")),
         metrics_token=_metrics_token(source.get("LOYALTY_METRICS_TOKEN") or None),
         rate_limits=_rate_limits(source.get("LOYALTY_RATE_LIMITS", "")),
+        tracing=_tracing(source),
     )
+
+
+def _tracing(source: Mapping[str, str]) -> Tracing | None:
+    endpoint = source.get("LOYALTY_OTEL_ENDPOINT", "").strip()
+    if not endpoint:
+        return None
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise SettingsError("LOYALTY_OTEL_ENDPOINT must be an http(s) URL such as http://otel:4318")
+    name = source.get("LOYALTY_OTEL_SERVICE_NAME", "loyalty-api").strip()
+    if not 1 <= len(name) <= 64 or not name.replace("-", "").replace("_", "").isalnum():
+        raise SettingsError("LOYALTY_OTEL_SERVICE_NAME must be 1-64 letters, digits, - or _")
+    return Tracing(endpoint, name)
 
 
 def _rate_limits(text: str) -> dict[str, Bucket]:

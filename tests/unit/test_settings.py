@@ -45,6 +45,11 @@ def test_development_defaults_create_and_reuse_a_dev_secret(tmp_path: Path) -> N
         ({"LOYALTY_MAX_BODY_BYTES": "1000"}, "LOYALTY_MAX_BODY_BYTES must be at least 4096"),
         ({"LOYALTY_DOCUMENTS": "persisted"}, "LOYALTY_DOCUMENTS must be one of: any, trusted"),
         ({"LOYALTY_RATE_LIMITS": "member=100/5"}, "LOYALTY_RATE_LIMITS: 'member=100/5': maximum"),
+        ({"LOYALTY_OTEL_ENDPOINT": "otel:4318"}, "LOYALTY_OTEL_ENDPOINT must be an http"),
+        (
+            {"LOYALTY_OTEL_ENDPOINT": "http://otel:4318", "LOYALTY_OTEL_SERVICE_NAME": "a b"},
+            "LOYALTY_OTEL_SERVICE_NAME",
+        ),
         ({"LOYALTY_RATE_LIMITS": "robot=9000/5"}, "LOYALTY_RATE_LIMITS: 'robot=9000/5' is not"),
         ({"LOYALTY_RATE_LIMITS": "member=9000"}, "LOYALTY_RATE_LIMITS: 'member=9000' is not"),
         ({"LOYALTY_FORWARDED_ALLOW_IPS": "proxy.internal"}, "LOYALTY_FORWARDED_ALLOW_IPS"),
