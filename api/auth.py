@@ -19,6 +19,7 @@ import jwt
 
 from api.settings import AuthSettings, SettingsError
 from domain.programs import is_program_key
+from domain.throttling import Bucket
 from domain.validation import SUBJECT_MAX, clean_text
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class Principal:
     subject: str  # "sub": a member's externalId for MEMBER, otherwise the client id
     # A partner's scopes: its token's, narrowed per request to what its client still holds.
     scopes: frozenset[str] = frozenset()
+    # A partner client's own throttling bucket (its registration); None: the role's.
+    bucket: Bucket | None = None
 
 
 class AuthError(Exception):

@@ -92,6 +92,7 @@ described_enum(
         "REFERRAL_NOT_FOUND": "No such referral in the caller's program.",
         "INVALID_REFERRAL_STATE": "The referral is not held for review.",
         "INVALID_SCOPES": "Partner scopes must be one or more of the known scopes.",
+        "INVALID_RATE_LIMIT": "A partner client's rate limit is out of bounds: maximum 5010-1000000 points, restorePerSecond 1-100000.",
         "INVALID_OVERLAP": "The secret overlap is out of range (0-720 hours).",
         "PARTNER_CLIENT_NOT_FOUND": "No such partner client in the caller's program.",
         "PARTNER_CLIENT_REVOKED": "The partner client is revoked; its credentials no longer work.",

@@ -87,7 +87,7 @@ class CostThrottle(SchemaExtension):
             yield
             return
         requested, mutation = measured
-        bucket = context.buckets[principal.role.value]
+        bucket = principal.bucket or context.buckets[principal.role.value]
         key = bucket_key(principal)
         try:
             charged, available = await charge(redis, key, bucket, requested)

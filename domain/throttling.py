@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.validation import ErrorCode, InvalidInput, Problem
+
 MUTATION_COST = 10
 # Every bucket holds at least the costliest document the API accepts (api/schema.py MAX_COST,
 # plus a mutation's surcharge), so any accepted request runs on a full bucket.
@@ -77,6 +79,20 @@ def parse_buckets(text: str, roles: tuple[str, ...]) -> dict[str, Bucket]:
             )
         buckets[match.group(1)] = Bucket(maximum, restore)
     return buckets
+
+
+def check_bucket(maximum: int, restore_rate: int, field: tuple[str, ...]) -> Bucket:
+    """A client's own bucket as an admin sets it, within the bounds every bucket keeps."""
+    if not (MIN_BUCKET <= maximum <= MAX_BUCKET and 1 <= restore_rate <= MAX_RESTORE):
+        raise InvalidInput(
+            Problem(
+                field,
+                f"maximum must be {MIN_BUCKET}-{MAX_BUCKET} points and restorePerSecond"
+                f" 1-{MAX_RESTORE}.",
+                ErrorCode.INVALID_RATE_LIMIT,
+            )
+        )
+    return Bucket(maximum, restore_rate)
 
 
 def returned_fields(data: object) -> int:

@@ -22,6 +22,7 @@ import redis.exceptions
 from redis.asyncio import Redis
 
 from api.auth import AuthError, Principal
+from domain.throttling import Bucket
 from loyalty.partners import service
 from loyalty.partners.service import Access
 
@@ -38,18 +39,26 @@ def _key(client_id: str) -> str:
 
 
 def _encode(access: Access) -> str:
+    bucket = access.bucket
     return json.dumps(
-        {"program": access.program_key, "scopes": access.scopes, "active": access.active}
+        {
+            "program": access.program_key,
+            "scopes": access.scopes,
+            "active": access.active,
+            "bucket": [bucket.maximum, bucket.restore_rate] if bucket is not None else None,
+        }
     )
 
 
 def _decode(raw: bytes | str) -> Access | None:
     try:
         value = json.loads(raw)
+        bucket = value["bucket"]
         return Access(
             program_key=str(value["program"]),
             scopes=tuple(str(scope) for scope in value["scopes"]),
             active=value["active"] is True,
+            bucket=Bucket(int(bucket[0]), int(bucket[1])) if bucket is not None else None,
         )
     except (ValueError, KeyError, TypeError):
         return None  # not ours, or an older shape: read the database instead
@@ -98,7 +107,9 @@ class PartnerGate:
             raise AuthError("unknown partner client")
         if not found.active:
             raise AuthError("partner client revoked")
-        return dataclasses.replace(principal, scopes=principal.scopes & frozenset(found.scopes))
+        return dataclasses.replace(
+            principal, scopes=principal.scopes & frozenset(found.scopes), bucket=found.bucket
+        )
 
     async def revoked(self, redis: Redis | None, client_id: str, program_key: str) -> None:
         """After a revocation commits: every replica's next request sees it. Always tried, even

@@ -32,6 +32,18 @@ class RegisterPartnerClientInput:
     scopes: list[PartnerScope] = strawberry.field(
         description="What its tokens may do; at least one."
     )
+    rate_limit: PartnerRateLimitInput | None = strawberry.field(
+        default=None,
+        description="Its own throttling bucket; omitted: the partner role's (LOYALTY_RATE_LIMITS).",
+    )
+
+
+@strawberry.input(description="A partner client's throttling bucket (cost points).")
+class PartnerRateLimitInput:
+    maximum: int = strawberry.field(description="Points the bucket holds, 5010-1000000.")
+    restore_per_second: int = strawberry.field(
+        description="Points that flow back each second, 1-100000."
+    )
 
 
 @strawberry.input(description="A new secret for a partner client.")
@@ -93,6 +105,11 @@ class PartnerMutations:
                 name=input.name,
                 scopes=tuple(Scope(scope).value for scope in input.scopes),
                 actor=actor(principal.role.value, principal.subject),
+                rate_limit=(
+                    (input.rate_limit.maximum, input.rate_limit.restore_per_second)
+                    if input.rate_limit is not None
+                    else None
+                ),
             )
 
         return await _with_secret(info, command)

@@ -47,6 +47,12 @@ class PartnerClientSecret:
         return cls(hint=info.hint, created_at=info.created_at, expires_at=info.expires_at)
 
 
+@strawberry.type(description="A throttling bucket of cost points (extensions.cost).")
+class PartnerRateLimit:
+    maximum: int = strawberry.field(description="Points the bucket holds.")
+    restore_per_second: int = strawberry.field(description="Points that flow back each second.")
+
+
 @strawberry.type(
     description="A partner's OAuth 2 client: it trades its id and secret at POST /oauth/token "
     f"(client credentials grant) for a short-lived token with some of its scopes. {WHO}"
@@ -62,6 +68,9 @@ class PartnerClient(relay.Node):
     secrets: list[PartnerClientSecret] = strawberry.field(
         description="Its secrets that still work, newest first (never the secrets themselves)."
     )
+    rate_limit: PartnerRateLimit | None = strawberry.field(
+        description="Its own throttling bucket; null: the partner role's."
+    )
 
     @classmethod
     def of(cls, client: Client) -> PartnerClient:
@@ -74,6 +83,13 @@ class PartnerClient(relay.Node):
             created_at=client.created_at,
             revoked_at=client.revoked_at,
             secrets=[PartnerClientSecret.of(secret) for secret in client.secrets],
+            rate_limit=(
+                PartnerRateLimit(
+                    maximum=client.bucket.maximum, restore_per_second=client.bucket.restore_rate
+                )
+                if client.bucket is not None
+                else None
+            ),
         )
 
 

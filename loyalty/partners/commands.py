@@ -14,6 +14,7 @@ class RegisterPartnerClient(Command[Any]):
     name: str
     scopes: tuple[str, ...]
     actor: str
+    rate_limit: tuple[int, int] | None = None  # (maximum, restore per second); None: the role's
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,11 +8,14 @@ from backbone.bus import Registry
 from backbone.uow import UnitOfWork
 from domain.events import PartnerClientRegistered, PartnerClientRevoked, PartnerSecretRotated
 from domain.partners import clean_name, clean_overlap, clean_scopes
+from domain.throttling import check_bucket
 from loyalty.partners import commands, service
 
 
 async def register(command: commands.RegisterPartnerClient, uow: UnitOfWork) -> Any:
     name, scopes = clean_name(command.name), clean_scopes(command.scopes)
+    limit = command.rate_limit
+    bucket = check_bucket(*limit, ("rateLimit",)) if limit is not None else None
     async with uow:
         client, secret = await service.register(
             uow.connection,
@@ -20,6 +23,7 @@ async def register(command: commands.RegisterPartnerClient, uow: UnitOfWork) -> 
             name=name,
             scopes=scopes,
             actor=command.actor,
+            bucket=bucket,
             at=uow.now(),
         )
         uow.record(PartnerClientRegistered(program_id=command.program_id, client_key=client.id))

@@ -25,6 +25,9 @@ class PartnerClient(Model):
     created_by = fields.CharField(max_length=ACTOR_MAX)
     created_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    # Its own throttling bucket, or neither: the partner role's (domain/throttling.py).
+    rate_limit_maximum = fields.IntField(null=True)
+    rate_limit_restore = fields.IntField(null=True)
 
     class Meta:
         table = "partner_client"

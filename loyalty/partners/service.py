@@ -19,6 +19,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.partners import LIVE_SECRETS_MAX, digest, hint, new_client_id, new_secret
+from domain.throttling import Bucket
 from domain.validation import ErrorCode, InvalidInput, Problem
 
 
@@ -42,6 +43,7 @@ class Client:
     created_at: datetime
     revoked_at: datetime | None
     secrets: tuple[SecretInfo, ...]
+    bucket: Bucket | None = None  # its own throttling bucket; None: the partner role's
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +53,18 @@ class Access:
     program_key: str
     scopes: tuple[str, ...]
     active: bool
+    bucket: Bucket | None = None
 
 
 _COLUMNS = """c.id, c.program_id, c.client_id, c.name, c.scopes, c.active, c.created_at,
-c.revoked_at, coalesce((SELECT jsonb_agg(jsonb_build_object('hint', s.hint,
+c.revoked_at, c.rate_limit_maximum, c.rate_limit_restore, coalesce((SELECT jsonb_agg(jsonb_build_object('hint', s.hint,
   'created_at', s.created_at, 'expires_at', s.expires_at) ORDER BY s.id DESC)
   FROM partner_client_secret s WHERE s.client_id = c.id
   AND (s.expires_at IS NULL OR s.expires_at > $2)), '[]') AS secrets"""
 _INSERT_CLIENT = """
-INSERT INTO partner_client (program_id, client_id, name, scopes, active, created_by, created_at)
-VALUES ($1, $2, $3, $4::jsonb, true, $5, $6) RETURNING id
+INSERT INTO partner_client (program_id, client_id, name, scopes, active, created_by, created_at,
+  rate_limit_maximum, rate_limit_restore)
+VALUES ($1, $2, $3, $4::jsonb, true, $5, $6, $7, $8) RETURNING id
 """
 _INSERT_KEY_DIGEST = "INSERT INTO partner_client_secret (client_id, digest, hint, created_at) VALUES ($1, $2, $3, $4)"
 # The secrets in use end at the overlap's end, unless they already end sooner.
@@ -85,7 +89,7 @@ WHERE s.digest = $1 AND c.client_id = $2 AND c.active
   AND (s.expires_at IS NULL OR s.expires_at > $3)
 """
 _ACCESS = """
-SELECT p.key AS program_key, c.scopes, c.active
+SELECT p.key AS program_key, c.scopes, c.active, c.rate_limit_maximum, c.rate_limit_restore
 FROM partner_client c JOIN program p ON p.id = c.program_id WHERE c.client_id = $1
 """
 
@@ -118,7 +122,14 @@ def _client(row: dict[str, Any]) -> Client:
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
         secrets=_secrets(row["secrets"]),
+        bucket=_bucket(row),
     )
+
+
+def _bucket(row: dict[str, Any]) -> Bucket | None:
+    if row["rate_limit_maximum"] is None:
+        return None
+    return Bucket(row["rate_limit_maximum"], row["rate_limit_restore"])
 
 
 async def find(
@@ -171,10 +182,13 @@ async def register(
     scopes: Sequence[str],
     actor: str,
     at: datetime,
+    bucket: Bucket | None = None,
 ) -> tuple[Client, str]:
     """A new client and its first secret (the only time the secret is known)."""
+    limits = [bucket.maximum, bucket.restore_rate] if bucket is not None else [None, None]
     [row] = await connection.execute_query_dict(
-        _INSERT_CLIENT, [program_id, new_client_id(), name, json.dumps(list(scopes)), actor, at]
+        _INSERT_CLIENT,
+        [program_id, new_client_id(), name, json.dumps(list(scopes)), actor, at, *limits],
     )
     secret = await _add_secret(connection, row["id"], at)
     client = await find(connection, program_id, row["id"], at)
@@ -251,6 +265,7 @@ async def access(client_id: str) -> Access | None:
         program_key=rows[0]["program_key"],
         scopes=_scopes(rows[0]["scopes"]),
         active=rows[0]["active"],
+        bucket=_bucket(rows[0]),
     )
 
 

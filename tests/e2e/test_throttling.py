@@ -23,7 +23,8 @@ from backbone.metrics import RATE_LIMITS_UNCHECKED
 from domain.throttling import DEFAULT_BUCKETS, MIN_BUCKET, Bucket
 from tests.conftest import AUTH
 from tests.e2e.conftest import GraphQLClient, enroll, provision
-from tests.e2e.points_helpers import LEDGER, award_manual, member_token
+from tests.e2e.partner_helpers import client_token, graphql_scopes, partner
+from tests.e2e.points_helpers import ADMIN, LEDGER, award_manual, member_token
 
 pytestmark = pytest.mark.e2e
 
@@ -127,3 +128,43 @@ async def test_without_redis_requests_run_unthrottled(
     assert [a.status_code for a in answers] == [200] * 4
     assert all("errors" not in a.json() for a in answers)
     assert answers[0].json()["extensions"]["cost"]["throttleStatus"] is None
+
+
+REGISTER_LIMITED = """mutation($input: RegisterPartnerClientInput!) { registerPartnerClient(
+  input: $input) { client { clientId rateLimit { maximum restorePerSecond } } clientSecret
+  userErrors { field code } } }"""
+PROBE = "{ referrals(first: 1) { edges { cursor } } }"
+
+
+async def test_a_partner_client_can_have_its_own_bucket(gql: GraphQLClient) -> None:
+    await provision(gql)
+    scopes = graphql_scopes(("referrals:read",))
+    refused = await gql.ok(
+        REGISTER_LIMITED,
+        {"input": {"name": "tiny", "scopes": scopes,
+                   "rateLimit": {"maximum": 10, "restorePerSecond": 1}}},
+        bearer=ADMIN,
+    )  # fmt: skip
+    errors = refused["registerPartnerClient"]["userErrors"]
+    assert errors == [{"field": ["input", "rateLimit"], "code": "INVALID_RATE_LIMIT"}]
+    assert refused["registerPartnerClient"]["client"] is None
+    own = {"maximum": 6000, "restorePerSecond": 7}
+    data = await gql.ok(
+        REGISTER_LIMITED,
+        {"input": {"name": "pos", "scopes": scopes, "rateLimit": own}},
+        bearer=ADMIN,
+    )
+    registered = data["registerPartnerClient"]
+    assert registered["client"]["rateLimit"] == own
+    limited = await client_token(
+        gql.http, registered["client"]["clientId"], registered["clientSecret"]
+    )
+    status = (await gql.post(PROBE, bearer=limited))["extensions"]["cost"]["throttleStatus"]
+    assert (status["maximumAvailable"], status["restoreRate"]) == (6000, 7)
+    default = await partner(gql, "crm", scopes=("referrals:read",))
+    status = (await gql.post(PROBE, bearer=default))["extensions"]["cost"]["throttleStatus"]
+    role = DEFAULT_BUCKETS["partner"]
+    assert (status["maximumAvailable"], status["restoreRate"]) == (
+        role.maximum,
+        role.restore_rate,
+    )
