@@ -117,6 +117,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             # API's own line per GraphQL request (api/access_log.py) and its proxy's.
             access_log=settings.development,
             log_config=None,  # uvicorn's lines go to the root logger, as ours (api/logs.py)
+            # A WebSocket message (a subscription's document) is bounded as a request body is,
+            # not by uvicorn's 16 MiB.
+            ws_max_size=settings.max_body_bytes,
         )
     return 0
 
