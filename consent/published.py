@@ -83,6 +83,32 @@ LEFT JOIN member_preference mp ON mp.member_id = $2
 """  # noqa: S608 - constant fragments
 
 
+def consenting_members_sql(program: str, purpose: str, default_basis: str) -> str:
+    """A subquery `SELECT member_id` of a program's members whose data may be used for the
+    purpose now: the set-based form of `may_use`, for jobs that score a whole program in SQL.
+    The arguments are the caller's placeholders (e.g. "$1") for the program id, the purpose
+    key and `default_basis(purpose)`."""
+    return f"""
+SELECT m.id AS member_id FROM member m
+CROSS JOIN LATERAL (
+  SELECT coalesce(p.legal_basis, {default_basis}::varchar) AS basis, r.granted
+  FROM (SELECT 1) one
+  LEFT JOIN consent_purpose p ON p.program_id = m.program_id AND p.key = {purpose}
+  LEFT JOIN LATERAL (
+    SELECT c.granted FROM consent_record c WHERE c.member_id = m.id AND c.purpose_key = {purpose}
+    ORDER BY c.id DESC LIMIT 1
+  ) r ON true
+) s
+WHERE m.program_id = {program} AND {_ALLOWED}
+"""  # noqa: S608 - placeholders and constant fragments only
+
+
+def default_basis(purpose: str) -> str | None:
+    """The legal basis of a default purpose (None for a program's own): the third parameter of
+    `consenting_members_sql`."""
+    return _default(purpose)
+
+
 async def may_use(
     connection: BaseDBAsyncClient, program_id: int, member_id: int, purpose: str
 ) -> bool:
