@@ -50,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "job", choices=["run"], help="run: settle due points and prune expired events and keys"
     )
 
+    insights = commands.add_parser("insights", help="tools of the predictions")
+    insights.add_argument(
+        "tool",
+        choices=["backtest"],
+        help="backtest: the churn model vs a recency baseline on generated histories",
+    )
+
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -70,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _with_database(settings, lambda url: _work(settings, url))
         case "jobs":
             return _with_database(settings, lambda _: _run_jobs(settings))
+        case "insights":
+            from domain import churn_backtest
+
+            print(churn_backtest.render(churn_backtest.run()))  # noqa: T201
+            return 0
         case "schema":
             from api.schema import schema
 

@@ -10,11 +10,16 @@ from backbone.retention import registry as retention_registry
 from consent.handlers import registry as consent_registry
 from consent.privacy_handlers import registry as privacy_registry
 from domain.clock import Clock
+from loyalty.campaigns.handlers import registry as campaigns_registry
 from loyalty.challenges.handlers import registry as challenges_registry
 from loyalty.community.handlers import registry as community_registry
+from loyalty.feedback.handlers import registry as feedback_registry
 from loyalty.gifts.handlers import registry as gifts_registry
 from loyalty.handlers import registry as loyalty_registry
+from loyalty.insights.handlers import registry as insights_registry
+from loyalty.insights.prediction_handlers import registry as predictions_registry
 from loyalty.partners.handlers import registry as partners_registry
+from loyalty.points.transfer_handlers import registry as transfers_registry
 from loyalty.referrals.handlers import registry as referrals_registry
 from loyalty.rewards.handlers import registry as rewards_registry
 from loyalty.tiers.handlers import registry as tiers_registry
@@ -38,6 +43,11 @@ def build_bus(
         gifts_registry(),
         community_registry(),
         challenges_registry(),
+        campaigns_registry(),
+        transfers_registry(),
+        insights_registry(),
+        predictions_registry(),
+        feedback_registry(),
         *extra,
     ]
     return MessageBus(Registry.combined(parts), clock)

@@ -12,11 +12,14 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
+from api.campaigns.types import visible_campaign
 from api.challenges.types import visible_badge, visible_challenge
 from api.community.types import visible_post
 from api.context import Context
 from api.events.types import visible_event
+from api.feedback.types import visible_response, visible_survey, visible_text_answer
 from api.gifts.types import visible_gift
+from api.insights.types import visible_segment
 from api.members.types import visible_member
 from api.partners.types import visible_client
 from api.permissions import IsAnyRole
@@ -27,6 +30,7 @@ from api.relay import parse_key
 from api.rewards.catalog_types import visible_reward
 from api.rewards.types import visible_redemption
 from api.tiers.queries import visible_tier_change
+from api.transfers.types import visible_transfer
 
 Resolver = Callable[[strawberry.Info[Context, Any], int], Awaitable[Any]]
 NODE_RESOLVERS: dict[str, Resolver] = {
@@ -40,9 +44,15 @@ NODE_RESOLVERS: dict[str, Resolver] = {
     "Reward": visible_reward,
     "TierChange": visible_tier_change,
     "Gift": visible_gift,
+    "Segment": visible_segment,
     "CommunityPost": visible_post,
     "Challenge": visible_challenge,
     "Badge": visible_badge,
+    "Campaign": visible_campaign,
+    "PointsTransfer": visible_transfer,
+    "Survey": visible_survey,
+    "SurveyResponse": visible_response,
+    "SurveyTextAnswer": visible_text_answer,
 }
 
 

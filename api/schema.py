@@ -17,6 +17,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.access_log import AccessNote
+from api.campaigns.mutations import CampaignMutations
+from api.campaigns.queries import CampaignQueries
 from api.challenges.mutations import ChallengeMutations
 from api.challenges.queries import ChallengeQueries
 from api.community.mutations import CommunityMutations
@@ -26,8 +28,13 @@ from api.consent.queries import ConsentQueries
 from api.document_cache import DocumentParser
 from api.error_policy import ErrorPolicy
 from api.events.queries import EventQueries
+from api.feedback.mutations import FeedbackMutations
+from api.feedback.queries import FeedbackQueries
 from api.gifts.mutations import GiftMutations
 from api.gifts.queries import GiftQueries
+from api.insights.predictions import PredictionQueries
+from api.insights.segment_mutations import SegmentMutations
+from api.insights.segment_queries import SegmentQueries
 from api.limits import DocumentLimits, Limits
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
@@ -49,6 +56,8 @@ from api.scalars import SCALAR_OVERRIDES
 from api.throttle import CostThrottle
 from api.tiers.mutations import TierMutations
 from api.tiers.queries import TierQueries
+from api.transfers.mutations import TransferMutations
+from api.transfers.queries import TransferQueries
 from api.webhooks.mutations import WebhookMutations
 from api.webhooks.queries import WebhookQueries
 from domain.throttling import MIN_BUCKET, MUTATION_COST
@@ -84,6 +93,11 @@ Query: Any = merge_types(
         GiftQueries,
         CommunityQueries,
         ChallengeQueries,
+        CampaignQueries,
+        TransferQueries,
+        PredictionQueries,
+        SegmentQueries,
+        FeedbackQueries,
     ),
 )
 Query.__strawberry_definition__.description = "Entry points for reading."
@@ -104,6 +118,10 @@ Mutation: Any = merge_types(
         GiftMutations,
         CommunityMutations,
         ChallengeMutations,
+        CampaignMutations,
+        TransferMutations,
+        FeedbackMutations,
+        SegmentMutations,
     ),
 )
 Mutation.__strawberry_definition__.description = "Entry points for writing; each takes one input."

@@ -13,6 +13,9 @@ can wait for each other in a circle:
    holder committed it. Everything else the member owns (lots, orders, returns, event awards) is
    written only under the member lock and needs no lock of its own: a return finds its order's
    member unlocked, then reads the order again once the member is locked.
+   A write that concerns two members locks both this way, the lower id first whichever of them
+   acts: a points transfer (loyalty/points/transfers.py) and its reversal lock sender and
+   recipient by ascending id, so A->B and B->A at once wait on the same first lock.
 2. Program-level shared rows (stock, budgets), afterwards, with short conditional updates
    (UPDATE ... WHERE left >= n RETURNING) rather than locks held for the rest of the transaction.
 3. Never the `program` row from a member's write. Program changes (configurePoints,

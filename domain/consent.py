@@ -239,7 +239,11 @@ _ACTOR_WORDS = {
     "partner": "the partner {0}",
     "member": "you",
 }
-SYSTEM_PARTS = {"rewards.within_reach": "reward suggestions"}
+SYSTEM_PARTS = {
+    "rewards.within_reach": "reward suggestions",
+    "insights.predictions": "predictions",
+    "insights.recommendations": "product recommendations",
+}
 
 
 def describe_actor(actor: str) -> str:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from domain.currency import format_money, minor_unit_exponent
 from domain.ledger import ExplanationLine
+from domain.offers import multiplier_label
 from domain.points_config import (
     EVENT_NAME_RULE,
     Cap,
@@ -159,11 +160,15 @@ def check_money(
 
 
 def order_points(
-    order: Order, config: PointsConfig, *, tier_multiplier: Decimal = Decimal(1)
+    order: Order,
+    config: PointsConfig,
+    *,
+    tier_multiplier: Decimal = Decimal(1),
+    offer_multiplier: Decimal = Decimal(1),
 ) -> Computation:
-    """Base points on the eligible total, plus bonuses on matching lines scaled to what was
-    actually paid, times the tier multiplier; in exact fractions (a third of a line stays a
-    third), rounded once, with the difference shown."""
+    """Base points on the eligible total, times a campaign offer's multiplier, plus bonuses on
+    matching lines scaled to what was actually paid, times the tier multiplier; in exact
+    fractions (a third of a line stays a third), rounded once, with the difference shown."""
     rate, total = Fraction(config.earn_rate), Fraction(order.total)
     lines_value = sum((line.value for line in order.lines), Fraction(0))
     parts: list[tuple[str, str, Fraction]] = [
@@ -173,6 +178,14 @@ def order_points(
             total * rate,
         )
     ]
+    if offer_multiplier != 1:
+        parts.append(
+            (
+                "CAMPAIGN",
+                multiplier_label(offer_multiplier),
+                total * rate * (Fraction(offer_multiplier) - 1),
+            )
+        )
     for line in order.lines:
         bonus = config.multiplier_for(line.sku, line.category)
         if bonus is not None and bonus.multiplier > 1:

@@ -147,6 +147,47 @@ class PointsRefunded(PointsPosted):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PointsTransferredOut(PointsPosted):
+    """A TRANSFER_OUT entry: points sent, or a received transfer taken back by its reversal."""
+
+    type: ClassVar[str] = "points.transferred_out"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsTransferredIn(PointsPosted):
+    """A TRANSFER_IN entry: points received, or a sent transfer given back by its reversal."""
+
+    type: ClassVar[str] = "points.transferred_in"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsTransferred(DomainEvent):
+    """A member sent points to another member of the program (`memberId` is the sender): the
+    ids, the points and the two ledger entries; never the message."""
+
+    type: ClassVar[str] = "points.transferred"
+    member_id: int
+    transfer_id: int
+    recipient_id: int
+    points: int
+    sent_entry_id: int
+    received_entry_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsTransferReversed(DomainEvent):
+    """An admin reversed a transfer (`memberId` is the sender): the points taken back from the
+    recipient (`debtRecorded` of them owed, as it had spent them) and given back to the sender."""
+
+    type: ClassVar[str] = "points.transfer_reversed"
+    member_id: int
+    transfer_id: int
+    recipient_id: int
+    points: int
+    debt_recorded: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RewardCreated(DomainEvent):
     type: ClassVar[str] = "reward.created"
     reward_id: int
@@ -560,6 +601,49 @@ class ChallengeReverted(DomainEvent):
     badge_id: int | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CampaignMessageDue(DomainEvent):
+    """A campaign's message is due to the member: the program's messaging provider renders
+    `templateKey` and sends it on `channel` (consent, channel, cap and quiet hours already
+    checked). Ids only: `occasion` says why ('' scheduled, reorder:<sku>@..., at_risk:...)."""
+
+    type: ClassVar[str] = "campaign.message_due"
+    member_id: int
+    campaign_id: int
+    delivery_id: int
+    channel: str
+    template_key: str
+    arm: str
+    occasion: str
+    survey_id: int | None
+    sku: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackSubmitted(DomainEvent):
+    """A member answered a survey, once: the ids, how many questions were answered and the
+    bucket of its NPS answer (PROMOTER, PASSIVE, DETRACTOR; null without one). Never a score
+    of another kind, a choice or a text: what the member said stays in the survey's tables."""
+
+    type: ClassVar[str] = "feedback.submitted"
+    member_id: int
+    survey_id: int
+    response_id: int
+    answered: int
+    nps_bucket: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SegmentChanged(DomainEvent):
+    """An admin created, updated or archived a segment (`change`: CREATED, UPDATED, ARCHIVED);
+    `behavioural` as its rules now derive it. Never its members: they are computed on read."""
+
+    type: ClassVar[str] = "segment.changed"
+    segment_id: int
+    change: str
+    behavioural: bool
+
+
 # One event per kind of ledger entry: the ledger's single writer records it (Account.post).
 POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.EARN: PointsEarned,
@@ -571,6 +655,8 @@ POSTED_BY_KIND: dict[EntryKind, type[PointsPosted]] = {
     EntryKind.HOLD: PointsHeld,
     EntryKind.RELEASE: PointsReleased,
     EntryKind.REFUND: PointsRefunded,
+    EntryKind.TRANSFER_OUT: PointsTransferredOut,
+    EntryKind.TRANSFER_IN: PointsTransferredIn,
 }
 
 _ALL: tuple[type[DomainEvent], ...] = (
@@ -584,6 +670,8 @@ _ALL: tuple[type[DomainEvent], ...] = (
     MemberErased,
     *POSTED_BY_KIND.values(),
     OrderReturned,
+    PointsTransferred,
+    PointsTransferReversed,
     TierChanged,
     RewardCreated,
     RewardUpdated,
@@ -628,6 +716,9 @@ _ALL: tuple[type[DomainEvent], ...] = (
     GiftGiven,
     GiftSkipped,
     GiftRevoked,
+    CampaignMessageDue,
+    FeedbackSubmitted,
+    SegmentChanged,
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {event.type: event for event in _ALL}
 

@@ -15,6 +15,8 @@ _WHY = {
     GiftKind.SURPRISE: "a surprise at one of your orders",
     GiftKind.THANK_YOU: "a thank-you for your contribution",
 }
+# A THANK_YOU says what it thanks for when its trigger names it (domain/gifts.THANKED_FOR).
+_THANKED_WHY = {"response": "a thank-you for answering a survey"}
 _SKIPPED_WHY = {
     SkipReason.BUDGET_SPENT: "the gift's budget for the period was spent",
     SkipReason.MEMBER_CAP: "you had reached the most gifts of this kind for the period",
@@ -44,6 +46,8 @@ def explain(
     """Why a gift was given (or not): its kind and trigger; a personalised one says it used the
     member's activity for personalisation."""
     what = _WHY[kind]
+    if kind is GiftKind.THANK_YOU:
+        what = _THANKED_WHY.get(trigger.partition(":")[0], what)
     if status is Status.GIVEN:
         summary = f"{points} points given: {what} ({reason(kind, occasion)})."
     elif status is Status.SKIPPED and skipped is not None:

@@ -280,16 +280,30 @@ def reason(kind: GiftKind, occasion: int | None) -> str:
     return "A thank-you for your contribution"
 
 
+# What a thank-you thanks for, by the id its event's payload carries: a post once (however
+# often it is approved), a survey response once; any other event once.
+THANKED_FOR = (("postId", "post"), ("responseId", "response"))
+
+
+def thank_you_reference(payload: dict[str, object], event_id: int) -> str:
+    """The THANK_YOU's reference: `post:<id>`, `response:<id>`, else `event:<event id>`."""
+    for field, prefix in THANKED_FOR:
+        if payload.get(field) is not None:
+            return f"{prefix}:{payload[field]}"
+    return f"event:{event_id}"
+
+
 def trigger(kind: GiftKind, *, year: int | None = None, reference: str | None = None) -> str:
     """The gift's trigger, unique per program, kind and member: `enrolment`, `birthday:2026`,
-    `anniversary:2027`, `order:<order id>`, `post:<post id>` (or `event:<event id>`)."""
+    `anniversary:2027`, `order:<order id>`, `post:<post id>`, `response:<survey response id>`
+    (or `event:<event id>`)."""
     if kind is GiftKind.WELCOME:
         return "enrolment"
     if kind in (GiftKind.BIRTHDAY, GiftKind.ANNIVERSARY):
         return f"{kind.lower()}:{year}"
     if kind is GiftKind.SURPRISE:
         return f"order:{reference}"
-    return str(reference)  # a THANK_YOU's post (post:<id>), or its event (event:<id>)
+    return str(reference)  # a THANK_YOU's thank_you_reference
 
 
 def source_ref(gift_id: int) -> str:

@@ -34,6 +34,8 @@ class EntryKind(StrEnum):
     HOLD = "HOLD"
     RELEASE = "RELEASE"
     REFUND = "REFUND"
+    TRANSFER_OUT = "TRANSFER_OUT"  # points sent to another member, or a received transfer reversed
+    TRANSFER_IN = "TRANSFER_IN"  # points received from another member, or a sent transfer reversed
 
 
 class LotStatus(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,6 +94,20 @@ def in_quiet_hours(preferences: Preferences, now: datetime) -> bool:
     if start < end:
         return start <= minute < end
     return minute >= start or minute < end  # across midnight
+
+
+def quiet_hours_end(preferences: Preferences, now: datetime) -> datetime:
+    """When the quiet hours `now` falls in end: the next `quiet_end` on the member's clock
+    (today's, or tomorrow's once it has passed), as an instant in the member's zone."""
+    if preferences.quiet_end is None:
+        raise ValueError("no quiet hours")
+    zone = ZoneInfo(preferences.timezone)
+    local = now.astimezone(zone)
+    hour, minute = divmod(preferences.quiet_end, 60)
+    end = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), time(hour, minute), tzinfo=zone)
+    return end
 
 
 def decide_message(

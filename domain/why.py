@@ -50,6 +50,8 @@ _VERBS = {
     EntryKind.HOLD: "reserved for a checkout",
     EntryKind.RELEASE: "given back from a checkout",
     EntryKind.REFUND: "refunded",
+    EntryKind.TRANSFER_OUT: "transferred away",
+    EntryKind.TRANSFER_IN: "transferred to you",
 }
 _ORDER_REASONS = frozenset({"ORDER", "RETURN"})
 

@@ -31,7 +31,8 @@ described_enum(
         "(29 February birthdays on 28 February in other years).",
         "ANNIVERSARY": "On the anniversary of the member's enrolment (program's zone), yearly.",
         "SURPRISE": "At an order: every Nth order of the member, or a seeded random draw.",
-        "THANK_YOU": "For a contribution: an event of the configured type, once per post.",
+        "THANK_YOU": "For a contribution: an event of the configured type, once per post "
+        "(once per survey response for feedback.submitted).",
     },
 )
 described_enum(
@@ -166,7 +167,8 @@ class Gift(relay.Node):
     )
     trigger: str = strawberry.field(
         description="What made it due, once per member: enrolment, birthday:<year>, "
-        "anniversary:<year>, order:<order id>, post:<post id> or event:<event id>."
+        "anniversary:<year>, order:<order id>, post:<post id>, response:<survey response "
+        "id> or event:<event id>."
     )
     reason: str = strawberry.field(description="What the member reads, e.g. Happy birthday.")
     member_id: strawberry.ID = strawberry.field(description="The member's global id.")

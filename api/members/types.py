@@ -21,12 +21,17 @@ from api.consent.types import (
 from api.context import Context
 from api.enums import described_enum
 from api.errors import UserError
+from api.feedback import types as survey_fields
+from api.insights import member_fields as insight_fields
+from api.insights import predictions as prediction_fields
+from api.insights.types import RfmScore, Segment
 from api.points.types import LedgerEntry, LedgerEntryConnection, PointsSummary
 from api.referrals import types as referral_fields
 from api.referrals.types import ReferralConnection
 from api.relay import AFTER, FIRST, decode_cursor, keyset_connection, page_size
 from api.rewards import reach
 from api.tiers.types import MemberTier, member_tier
+from api.transfers import types as transfer_fields
 from domain.members import MemberStatus
 from loyalty.models import Member as MemberModel
 from loyalty.points import reads
@@ -174,6 +179,18 @@ class Member(relay.Node):
         return await referral_fields.member_referrals(info, self.member_id, first, after)
 
     @strawberry.field(
+        description="The points transfers the member sent and received, newest first, each with "
+        "its direction. The member itself and the program's staff only."
+    )
+    async def transfers(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> transfer_fields.PointsTransferConnection:
+        return await transfer_fields.member_transfers(info, self.member_id, first, after)
+
+    @strawberry.field(
         description="The member's own community posts in every state, newest first. The member "
         "itself and the program's staff only."
     )
@@ -199,6 +216,66 @@ class Member(relay.Node):
         self, info: strawberry.Info[Context, Any]
     ) -> list[challenge_fields.MemberBadge]:
         return await challenge_fields.member_badges(info, self.member_id)
+
+    @strawberry.field(
+        description="The member's RFM scores; null without its `profiling` consent or before "
+        "the daily job scored it. The member itself and the program's staff only."
+    )
+    async def rfm(self, info: strawberry.Info[Context, Any]) -> RfmScore | None:
+        return await insight_fields.member_rfm(info, self.member_id)
+
+    @strawberry.field(
+        description="The live segments the member is in now. The member itself and the "
+        "storefront: the member-visible ones, only with its `profiling` consent; admins: all."
+    )
+    async def segments(self, info: strawberry.Info[Context, Any]) -> list[Segment]:
+        return await insight_fields.member_segments(info, self.member_id)
+
+    @strawberry.field(
+        description="The member's churn probability and next order, with why and the model "
+        "version; null without its `profiling` consent or before the predictions job ran. The "
+        "member itself and the program's staff only."
+    )
+    async def prediction(
+        self, info: strawberry.Info[Context, Any]
+    ) -> prediction_fields.MemberPrediction | None:
+        return await prediction_fields.member_prediction(info, self.member_id)
+
+    @strawberry.field(
+        description="When the member will likely reorder each product it bought at least twice "
+        "(its own median gap), soonest first; empty without its `profiling` consent. The member "
+        "itself and the program's staff only."
+    )
+    async def reorders(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[
+            int, strawberry.argument(description="How many, 1 to 50 (default 10).")
+        ] = prediction_fields.DEFAULT_REORDERS,
+    ) -> list[prediction_fields.ReorderPrediction]:
+        return await prediction_fields.member_reorders(info, self.member_id, first)
+
+    @strawberry.field(
+        description="Products that go with what the member bought and it has not bought yet; "
+        "empty without its `profiling` consent or once it objected to `personalization`. The "
+        "member itself and the program's staff only."
+    )
+    async def recommended_products(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: Annotated[
+            int, strawberry.argument(description="How many, 1 to 20 (default 5).")
+        ] = prediction_fields.DEFAULT_PRODUCTS,
+    ) -> list[prediction_fields.RecommendedProduct]:
+        return await prediction_fields.member_recommended(info, self.member_id, first)
+
+    @strawberry.field(
+        description="The open surveys a campaign sent the member, and every survey it "
+        "answered, newest first, at most 100, each with whether it answered. The member itself "
+        "and the program's staff only."
+    )
+    async def surveys(self, info: strawberry.Info[Context, Any]) -> list[survey_fields.MemberSurvey]:
+        return await survey_fields.member_surveys(info, self.member_id)
 
     @classmethod
     def from_model(cls, member: MemberModel) -> Member:

@@ -35,6 +35,10 @@ described_enum(
         "HOLD": "Points reserved for a checkout: no longer spendable, still the member's.",
         "RELEASE": "Held points given back, spendable again.",
         "REFUND": "Points of a cancelled redemption, given back as new points.",
+        "TRANSFER_OUT": "Points sent to another member (transferPoints), or points received in a "
+        "transfer the program reversed.",
+        "TRANSFER_IN": "Points received from another member, as new points, or points sent in a "
+        "transfer the program reversed, given back.",
     },
 )
 
@@ -77,7 +81,8 @@ class LedgerEntry(relay.Node):
     kind: EntryKind = strawberry.field(description="What kind of change this is.")
     points: int = strawberry.field(description="The signed points this entry stands for.")
     reason_code: str = strawberry.field(
-        description="ORDER, EVENT, MANUAL, REDEMPTION, RETURN, EXPIRY, ACTIVATION or ADJUSTMENT."
+        description="ORDER, EVENT, MANUAL, REDEMPTION, RETURN, EXPIRY, ACTIVATION, ADJUSTMENT, "
+        "TRANSFER or TRANSFER_REVERSAL, ..."
     )
     reason: str = strawberry.field(description="The reason in words.")
     source_reference: str | None = strawberry.field(description="What caused it, e.g. order:1001.")

@@ -8,7 +8,8 @@ per program, kind, member and trigger, whoever claims it first), and what undoes
   spendable (domain/gift_undoing.py): at its earning, or at the activation that ends its
   return window; it is then the member's n-th order not fully returned, surprised every Nth or
   by the seeded draw (a fully returned order never is). An event of a THANK_YOU's configured
-  type (`community.post_approved` by default, of a post kind) thanks its member once per post.
+  type (`community.post_approved` by default, of a post kind) thanks its member once per post
+  (once per survey response for `feedback.submitted`, once per event for other types).
   The claim's unique key makes a second delivery a no-op.
 - Undoing, by the same consumer so it follows the claim in the log's order: a full return
   (`order.returned`) undoes its order's surprise, a removal or a rejection its post's thank-you
@@ -154,8 +155,7 @@ async def _thank_you(event: LoggedEvent, connection: BaseDBAsyncClient) -> None:
         settings_of(rows[0]), event_type=event.type, post_kind=event.payload.get("kind")
     ):
         return
-    post = event.payload.get("postId")
-    reference = f"post:{post}" if post is not None else f"event:{event.id}"
+    reference = rules.thank_you_reference(event.payload, event.id)
     trigger = rules.trigger(rules.GiftKind.THANK_YOU, reference=reference)
     await _claim(connection, event, rows[0]["id"], rules.GiftKind.THANK_YOU, trigger, None)
 

@@ -22,8 +22,10 @@ from backbone.uow import UnitOfWork
 from domain.events import POSTED_BY_KIND, PointsEarned, PointsPosted
 from domain.ledger import Balance, EntryKind, Lot, LotStatus, Posting, apply
 from domain.members import MemberStatus
+from domain.offers import Offer
 from domain.settlement import due_postings
 from domain.validation import ErrorCode, InvalidInput, Problem
+from loyalty.campaigns.held_offers import MULTIPLIER_OFFERS_COLUMN, parse_offers
 from loyalty.points.models import PointsEntry
 
 SYSTEM_ACTOR = "system"
@@ -31,7 +33,7 @@ SYSTEM_ACTOR = "system"
 # With the program's configuration version, read in the same statement (programs.in_force).
 _OPEN = """
 SELECT m.id, m.status, b.available, b.pending, b.debt, b.lifetime_earned, b.held,
-  (SELECT p.config_version FROM program p WHERE p.id = m.program_id) AS program_version
+  (SELECT p.config_version FROM program p WHERE p.id = m.program_id) AS program_version{offers}
 FROM member m JOIN points_balance b ON b.member_id = m.id
 WHERE m.program_id = $1 AND {match}
 FOR NO KEY UPDATE OF m, b{skip}
@@ -108,6 +110,8 @@ class Account:
     idempotency_key: str | None = None
     posted: list[Posted] = field(default_factory=list)
     program_version: int | None = None  # the program's config_version as the account was opened
+    # The member's campaign points multipliers, read with the lock when asked for (an award).
+    multiplier_offers: tuple[Offer, ...] = ()
 
     @property
     def connection(self) -> BaseDBAsyncClient:
@@ -267,6 +271,7 @@ async def open_account(
     idempotency_key: str | None = None,
     all_lots: bool = True,
     skip_locked: bool = False,
+    multiplier_offers: bool = False,
 ) -> Account | None:
     """Lock and load a member's account by externalId or member id, inside the program.
 
@@ -275,11 +280,16 @@ async def open_account(
     Spending and returns need every lot with points left; earning needs only the due ones
     (`all_lots=False`), so a member's long history does not slow its every award. With
     `skip_locked`, a member whose lock another write holds is passed over (None): a job does
-    not queue behind a request that settles the member anyway."""
+    not queue behind a request that settles the member anyway. `multiplier_offers` also reads
+    the member's campaign multipliers, in the same statement."""
     match, value = (
         ("m.external_id = $2", external_id) if external_id is not None else ("m.id = $2", member_id)
     )
-    query = _OPEN.format(match=match, skip=" SKIP LOCKED" if skip_locked else "")
+    query = _OPEN.format(
+        match=match,
+        skip=" SKIP LOCKED" if skip_locked else "",
+        offers=f",\n  {MULTIPLIER_OFFERS_COLUMN}" if multiplier_offers else "",
+    )
     rows = await uow.connection.execute_query_dict(query, [program_id, value])
     if not rows:
         if skip_locked:
@@ -307,6 +317,7 @@ async def open_account(
         now=now,
         idempotency_key=idempotency_key,
         program_version=row["program_version"],
+        multiplier_offers=parse_offers(row.get("multiplier_offers")),
     )
 
 

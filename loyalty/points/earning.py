@@ -16,6 +16,7 @@ from domain.earning import (
     validate_order,
 )
 from domain.ledger import ExplanationLine, Posting, earn
+from domain.offers import best_offer
 from domain.validation import ErrorCode, InvalidInput, Problem, clean_text
 from loyalty.points.account import Account
 from loyalty.points.commands import AwardEvent, AwardManual, AwardOrder
@@ -31,12 +32,22 @@ _EARNED_IN_PERIOD = """
 SELECT COALESCE(SUM(points), 0) AS earned FROM points_entry
 WHERE member_id = $1 AND kind = 'EARN' AND reason_code IN ('ORDER', 'EVENT') AND created_at >= $2
 """
+# The order and its lines (purchase cycles and co-purchases read them) in one statement.
 _RECORD_ORDER = """
-INSERT INTO points_order (program_id, member_id, order_id, total, currency, points_earned,
-  returned_total, points_reversed, entry_id, lot_id, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9)
-ON CONFLICT (program_id, order_id) DO NOTHING
-RETURNING id
+WITH recorded AS (
+  INSERT INTO points_order (program_id, member_id, order_id, total, currency, points_earned,
+    returned_total, points_reversed, entry_id, lot_id, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9)
+  ON CONFLICT (program_id, order_id) DO NOTHING
+  RETURNING id
+), lined AS (
+  INSERT INTO points_order_line
+    (order_id, program_id, member_id, line_no, sku, category, quantity, unit_price)
+  SELECT r.id, $1, $2, l.n::int, l.sku, l.category, l.quantity, l.unit_price FROM recorded r
+  CROSS JOIN unnest($10::varchar[], $11::varchar[], $12::int[], $13::numeric[])
+    WITH ORDINALITY AS l(sku, category, quantity, unit_price, n)
+)
+SELECT id FROM recorded
 """
 _EVENT_SEEN = (
     "SELECT 1 FROM points_event_award WHERE member_id = $1 AND event = $2 AND reference = $3"
@@ -57,7 +68,14 @@ async def award_order(command: AwardOrder, uow: UnitOfWork) -> PointsResult:
         # The member's tier before this order: an upgrade the order causes applies from the next.
         tier = await tier_of(account.connection, account.program_id, account.member_id)
         multiplier = tier.multiplier if tier is not None else Decimal(1)
-        priced = order_points(order, program.points, tier_multiplier=multiplier)
+        # A campaign's multiplier the member was reached with, in force now (the best one).
+        offer = best_offer(account.multiplier_offers, account.now)
+        priced = order_points(
+            order,
+            program.points,
+            tier_multiplier=multiplier,
+            offer_multiplier=offer.value if offer is not None else Decimal(1),
+        )
         computation = await _within_cap(account, priced, program)
         posted = await account.post(
             _earning(account, computation, program, returnable=True),
@@ -77,6 +95,10 @@ async def award_order(command: AwardOrder, uow: UnitOfWork) -> PointsResult:
                 posted.entry_id,
                 posted.lot_id,
                 account.now,
+                [line.sku for line in order.lines],
+                [line.category for line in order.lines],
+                [line.quantity for line in order.lines],
+                [line.unit_price for line in order.lines],
             ],
         )
         if not recorded:
@@ -92,7 +114,12 @@ async def award_order(command: AwardOrder, uow: UnitOfWork) -> PointsResult:
         return [posted.entry_id]
 
     return await write_points(
-        command, uow, member=by_external_id(command.external_id), work=work, spends=False
+        command,
+        uow,
+        member=by_external_id(command.external_id),
+        work=work,
+        spends=False,
+        offers=True,
     )
 
 

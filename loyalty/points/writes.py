@@ -27,7 +27,13 @@ Locate = Callable[[BaseDBAsyncClient], Awaitable[dict[str, Any]]]
 
 
 async def write_points(
-    command: PointsCommand, uow: UnitOfWork, *, member: Locate, work: Work, spends: bool = True
+    command: PointsCommand,
+    uow: UnitOfWork,
+    *,
+    member: Locate,
+    work: Work,
+    spends: bool = True,
+    offers: bool = False,
 ) -> PointsResult:
     """Run `work` on the member's locked, settled account exactly once per idempotency key.
 
@@ -35,6 +41,7 @@ async def write_points(
     writes and ON CONFLICT settles a repeated key or order, under PostgreSQL's default READ
     COMMITTED isolation (each statement sees what committed before it). A write PostgreSQL
     aborts to break a deadlock runs again whole, under the same key (the bus's retries).
+    `offers`: the work reads the member's campaign multipliers (an order's award).
     """
     claim = idempotency.claim_for(
         command,
@@ -55,6 +62,7 @@ async def write_points(
                 actor=command.actor,
                 idempotency_key=command.idempotency_key,
                 all_lots=spends,
+                multiplier_offers=offers,
                 **(await member(uow.connection)),
             )
             assert account is not None  # only a skip_locked open finds no account

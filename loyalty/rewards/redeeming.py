@@ -19,6 +19,7 @@ from backbone import idempotency
 from backbone.uow import UnitOfWork
 from domain.events import RewardRedeemed
 from domain.ledger import Balance, ExplanationLine, redeem
+from domain.offers import best_offer, discount_label, discounted_price
 from domain.redemptions import (
     RedemptionStatus,
     check_available,
@@ -27,6 +28,7 @@ from domain.redemptions import (
     price_for,
 )
 from domain.rewards import MemberLimit
+from loyalty.campaigns.held_offers import discount_offers
 from loyalty.points.account import Account, open_account
 from loyalty.points.holds import hold
 from loyalty.programs import ProgramRef, in_force
@@ -82,7 +84,11 @@ async def _redeem(command: RedeemReward, account: Account) -> Redemption:
     if reward is None:
         raise reward_not_found()
     tier_key = await admit(uow.connection, program, reward, account.member_id, now)
-    price = price_for(reward.points_cost, reward.tier_prices, tier_key)
+    listed = price_for(reward.points_cost, reward.tier_prices, tier_key)
+    # A campaign's discount on this reward the member was reached with, in force now.
+    offer = best_offer(await discount_offers(uow.connection, account.member_id, reward.id), now)
+    discount = discounted_price(listed, int(offer.value)) if offer is not None else None
+    price = discount.price if discount is not None else listed
     reason, source = f"Reward: {reward.name}", f"reward:{reward.id}"
     values: dict[str, Any] = {}
     if command.hold:
@@ -96,9 +102,15 @@ async def _redeem(command: RedeemReward, account: Account) -> Redemption:
         }
     else:
         posting = redeem(account.balance, account.lots.values(), price, now)
-        line = ExplanationLine("REWARD", _label(reward, price, tier_key), -price)
+        lines = [ExplanationLine("REWARD", _label(reward, listed, tier_key), -listed)]
+        if discount is not None:
+            lines.append(
+                ExplanationLine(
+                    "CAMPAIGN", discount_label(reward.name, discount), discount.discount
+                )
+            )
         posted = await account.post(
-            replace(posting, lines=(line,)), reason_code="REDEMPTION", reason=reason,
+            replace(posting, lines=tuple(lines)), reason_code="REDEMPTION", reason=reason,
             source_ref=source,
         )  # fmt: skip
         values = {

@@ -41,6 +41,19 @@ EXPECTED = {
     # personalization: a personalised gift (a DRAW, or flagged) is skipped as NO_CONSENT
     # without it; given, the use of the member's activity is logged once a day.
     ("loyalty/gifts/giving.py", "use_if_allowed"),
+    # profiling (CONSENT): a member's prediction and reorder dates are read only with it
+    # (null / empty without), the use logged once a day; recommended products need it too
+    # (may_use) and personalization, whose use is logged once a day.
+    ("loyalty/insights/prediction_reads.py", "use_if_allowed"),
+    ("loyalty/insights/prediction_reads.py", "may_use"),
+    # profiling (CONSENT): a behavioural campaign (a reorder or at-risk trigger, a behavioural
+    # segment) decides only for members who consent, judged again in the delivery's write;
+    # without it, no delivery at all. The use is logged once a day per member.
+    ("loyalty/campaigns/delivery.py", "may_use_many"),
+    ("loyalty/campaigns/delivery.py", "record_reads"),
+    # marketing_<channel>: a campaign's message is SENT, SKIPPED (no consent, channel off, cap)
+    # or DEFERRED (quiet hours) by the one message check.
+    ("loyalty/campaigns/delivery.py", "may_message"),
 }
 
 

@@ -1,0 +1,1 @@
+"""The campaigns area's GraphQL surface (admins only)."""

@@ -1,0 +1,1 @@
+"""GraphQL of the insights area: segments, scores and predictions."""

@@ -1,0 +1,292 @@
+"""GraphQL of the predictions: a member's churn prediction and reorder dates, products that go
+together, the member's recommended products, and the program's fitted model.
+
+Member fields (prediction, reorders, recommendedProducts) are for the member itself and the
+program's storefront and admin tokens (FORBIDDEN for another member; partners see no members),
+and ask consent in loyalty/insights/prediction_reads.py: null or empty without it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from api.auth import Role
+from api.context import Context
+from api.enums import described_enum
+from api.errors import ClientError, TopLevelCode
+from api.permissions import IsAdmin, IsStorefrontOrAdmin
+from domain import bgnbd
+from domain import predictions as rules
+from loyalty.insights import prediction_reads as reads
+
+DEFAULT_REORDERS = rules.DEFAULT_REORDERS
+DEFAULT_PRODUCTS = rules.DEFAULT_PRODUCTS
+
+described_enum(
+    rules.Direction,
+    name="PredictionDirection",
+    description="Which way a factor moves a member's churn risk. Member, storefront, admin.",
+    values={
+        "RAISES_RISK": "Makes churn more likely than the factor's reference value would.",
+        "LOWERS_RISK": "Makes churn less likely than the factor's reference value would.",
+        "NEUTRAL": "Changes the risk by under one percentage point, or is context only.",
+    },
+)
+
+
+@strawberry.type(
+    description="One reason behind a prediction, with its value and which way it weighs. "
+    "Member, storefront, admin."
+)
+class PredictionFactor:
+    code: str = strawberry.field(
+        description="What the factor is: DAYS_SINCE_LAST_ORDER, ORDERS, TENURE (predictions); "
+        "ORDERS_OF_SKU, CYCLE_DAYS, DAYS_SINCE_LAST_ORDER (reorders)."
+    )
+    label: str = strawberry.field(description="The factor in plain words, with its figures.")
+    value: float = strawberry.field(description="The member's value (days or orders).")
+    reference: float | None = strawberry.field(
+        description="What it is compared with: the member's usual gap between orders, the "
+        "program's median, or the reorder cycle; null when there is none."
+    )
+    effect: float | None = strawberry.field(
+        description="Churn probability as it is minus the probability had the value been the "
+        "reference, everything else unchanged; null for reorder factors."
+    )
+    direction: rules.Direction = strawberry.field(description="Which way it weighs.")
+
+    @classmethod
+    def of(cls, found: dict[str, Any]) -> PredictionFactor:
+        effect = found.get("effect")
+        reference = found.get("reference")
+        return cls(
+            code=found["code"],
+            label=found["label"],
+            value=float(found["value"]),
+            reference=None if reference is None else float(reference),
+            effect=None if effect is None else float(effect),
+            direction=rules.Direction(found["direction"]),
+        )
+
+
+@strawberry.type(
+    description="A member's churn risk and next order from the program's BG/NBD model, with its "
+    "reasons. Member, storefront, admin."
+)
+class MemberPrediction:
+    churn_probability: float = strawberry.field(
+        description="1 - P(still active): the probability the member has stopped ordering."
+    )
+    expected_orders_next90_days: float = strawberry.field(
+        name="expectedOrdersNext90Days", description="Orders expected in the next 90 days."
+    )
+    expected_next_order_at: datetime | None = strawberry.field(
+        description="When the next order is expected if the member is still active: now plus "
+        "the expected wait E[1/lambda] of its posterior order rate; null when the wait is unbounded."
+    )
+    why: list[PredictionFactor] = strawberry.field(description="The reasons, one per factor.")
+    model_version: str = strawberry.field(
+        description="The model, the day it was fitted and a hash of its parameters."
+    )
+    computed_at: datetime = strawberry.field(description="When the prediction was computed.")
+
+
+@strawberry.type(
+    description="When a member will likely reorder a product, from its own purchase cycle. "
+    "Member, storefront, admin."
+)
+class ReorderPrediction:
+    sku: str = strawberry.field(description="The product (the storefront's SKU).")
+    last_ordered_at: datetime = strawberry.field(description="The last order holding it.")
+    cycle_days: float = strawberry.field(
+        description="The median of the member's gaps between orders of it, in days."
+    )
+    due_at: datetime = strawberry.field(description="The last order plus the cycle.")
+    orders: int = strawberry.field(description="The member's orders holding it.")
+    why: list[PredictionFactor] = strawberry.field(description="How the date was reached.")
+    model_version: str = strawberry.field(description="The rule and the day it was computed.")
+
+
+@strawberry.type(
+    description="A product bought together with another in the program's orders (an "
+    "association rule). Storefront, admin."
+)
+class ComplementaryProduct:
+    sku: str = strawberry.field(description="The product bought with the one asked about.")
+    support: int = strawberry.field(description="Orders holding both products.")
+    confidence: float = strawberry.field(
+        description="The share of the asked product's orders that also hold this one."
+    )
+    lift: float = strawberry.field(
+        description="Confidence over this product's share of all orders: above 1, bought "
+        "together more often than by chance."
+    )
+
+
+@strawberry.type(
+    description="A product suggested from what the member bought. Member, storefront, admin."
+)
+class RecommendedProduct:
+    sku: str = strawberry.field(description="The suggested product.")
+    confidence: float = strawberry.field(
+        description="The strongest rule's confidence from one of the member's products to it."
+    )
+    lift: float = strawberry.field(description="The strongest rule's lift.")
+    because_of: list[str] = strawberry.field(
+        description="The member's products that lead to it, strongest first."
+    )
+
+
+@strawberry.type(description="The program's last fit of the churn model. Admin.")
+class PredictionModel:
+    status: str = strawberry.field(
+        description="FITTED, or INSUFFICIENT_DATA: too few members (or repeat buyers) who "
+        "consent to profiling, so no member has a prediction."
+    )
+    model_version: str | None = strawberry.field(description="Null unless FITTED.")
+    r: float | None = strawberry.field(description="Shape of the order-rate gamma.")
+    alpha: float | None = strawberry.field(description="Scale of the order-rate gamma, in days.")
+    a: float | None = strawberry.field(description="Drop-out beta's first parameter.")
+    b: float | None = strawberry.field(description="Drop-out beta's second parameter.")
+    members: int = strawberry.field(description="Members the fit saw (with profiling consent).")
+    repeat_members: int = strawberry.field(description="Of those, members who ordered again.")
+    minimum_members: int = strawberry.field(description="Members needed to fit.")
+    minimum_repeat_members: int = strawberry.field(description="Repeat buyers needed to fit.")
+    fitted_at: datetime = strawberry.field(description="When the job last ran.")
+
+
+async def _guard(info: strawberry.Info[Context, Any], member_id: int) -> int:
+    """The program id, for the member itself or the program's staff; FORBIDDEN otherwise."""
+    principal = info.context.require_principal()
+    allowed = principal.role in (Role.STOREFRONT, Role.ADMIN)
+    if principal.role is Role.MEMBER:
+        me = await info.context.me()
+        allowed = me is not None and me.id == member_id
+    if not allowed:
+        raise ClientError(
+            "Forbidden: a member's predictions are for the member itself and the program's staff.",
+            TopLevelCode.FORBIDDEN,
+        )
+    program = await info.context.require_program()
+    return program.id
+
+
+def _first(first: int, maximum: int, field: str) -> int:
+    if not 1 <= first <= maximum:
+        raise ClientError(
+            f"`first` on `{field}` must be 1 to {maximum}, got {first}.",
+            TopLevelCode.BAD_USER_INPUT,
+        )
+    return first
+
+
+async def member_prediction(
+    info: strawberry.Info[Context, Any], member_id: int
+) -> MemberPrediction | None:
+    program_id = await _guard(info, member_id)
+    row = await reads.prediction_of(program_id, member_id, info.context.clock.now())
+    if row is None:
+        return None
+    return MemberPrediction(
+        churn_probability=row["churn_probability"],
+        expected_orders_next90_days=row["expected_orders_90d"],
+        expected_next_order_at=row["expected_next_order_at"],
+        why=[PredictionFactor.of(f) for f in row["why"]],
+        model_version=row["model_version"],
+        computed_at=row["computed_at"],
+    )
+
+
+async def member_reorders(
+    info: strawberry.Info[Context, Any], member_id: int, first: int
+) -> list[ReorderPrediction]:
+    limit = _first(first, rules.MAX_REORDERS, "reorders")
+    program_id = await _guard(info, member_id)
+    rows = await reads.reorders_of(program_id, member_id, info.context.clock.now(), limit)
+    return [
+        ReorderPrediction(
+            sku=row["sku"],
+            last_ordered_at=row["last_ordered_at"],
+            cycle_days=row["cycle_days"],
+            due_at=row["due_at"],
+            orders=row["orders"],
+            why=[PredictionFactor.of(f) for f in row["why"]],
+            model_version=row["model_version"],
+        )
+        for row in rows
+    ]
+
+
+async def member_recommended(
+    info: strawberry.Info[Context, Any], member_id: int, first: int
+) -> list[RecommendedProduct]:
+    limit = _first(first, rules.MAX_PRODUCTS, "recommendedProducts")
+    program_id = await _guard(info, member_id)
+    rows = await reads.recommended(program_id, member_id, info.context.clock.now(), limit)
+    return [
+        RecommendedProduct(
+            sku=row["sku"],
+            confidence=row["confidence"],
+            lift=row["lift"],
+            because_of=list(row["because"]),
+        )
+        for row in rows
+    ]
+
+
+@strawberry.type
+class PredictionQueries:
+    @strawberry.field(
+        description="Products bought together with `sku` in the program's orders, most "
+        "confident first (recomputed daily by the predictions job).",
+        permission_classes=[IsStorefrontOrAdmin],
+    )
+    async def complementary_products(
+        self,
+        info: strawberry.Info[Context, Any],
+        sku: Annotated[str, strawberry.argument(description="The product (its SKU).")],
+        first: Annotated[
+            int,
+            strawberry.argument(description=f"How many, 1 to {rules.MAX_PRODUCTS}."),
+        ] = rules.DEFAULT_PRODUCTS,
+    ) -> list[ComplementaryProduct]:
+        limit = _first(first, rules.MAX_PRODUCTS, "complementaryProducts")
+        if not rules.is_sku(sku):
+            raise ClientError(
+                "`sku` must be 1-128 printable characters on one line.",
+                TopLevelCode.BAD_USER_INPUT,
+            )
+        program = await info.context.program()
+        if program is None:
+            return []
+        rows = await reads.complementary(program.id, sku, limit)
+        return [
+            ComplementaryProduct(
+                sku=r["sku"], support=r["support"], confidence=r["confidence"], lift=r["lift"]
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="The program's last fit of the churn model, or why there is none yet; null "
+        "before the predictions job first ran.",
+        permission_classes=[IsAdmin],
+    )
+    async def prediction_model(self, info: strawberry.Info[Context, Any]) -> PredictionModel | None:
+        program = await info.context.program()
+        found = await reads.fit_of(program.id) if program is not None else None
+        if found is None:
+            return None
+        return PredictionModel(
+            status=found.status,
+            model_version=found.model_version,
+            r=found.r, alpha=found.alpha, a=found.a, b=found.b,
+            members=found.members,
+            repeat_members=found.repeat_members,
+            minimum_members=bgnbd.MIN_MEMBERS,
+            minimum_repeat_members=bgnbd.MIN_REPEAT_MEMBERS,
+            fitted_at=found.fitted_at,
+        )  # fmt: skip

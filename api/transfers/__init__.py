@@ -1,0 +1,1 @@
+"""GraphQL of points transfers between members."""

@@ -1,0 +1,1 @@
+"""Feedback: surveys of short questions, members' responses, and their results."""

@@ -1,0 +1,1 @@
+"""Insights: behavioural scores, segments and predictions from members who consent to profiling."""
