@@ -1,12 +1,11 @@
 """Rules of admin-defined segments: which member facts a rule may read, how it compares them, and
 the bounds of every value, so that nothing an admin types reaches SQL unchecked.
 
-A segment's rules are `all` (every condition holds) and `any` (at least one holds, when there
-are any); no conditions at all is every active member. A condition compares one whitelisted
-field with a number or with tier keys / locale tags. A fact a member lacks (no order yet, no RFM
-score, no prediction) satisfies no condition on it. A segment is `behavioural` when any of its
-conditions reads behaviour (activity, RFM scores, predictions): such a segment only ever holds
-members who consent to `profiling`.
+Rules are `all` (every condition holds) and `any` (one holds, when there are any); none at all
+is every active member. A condition compares a whitelisted field with a number or with tier
+keys / locale tags; a fact a member lacks (no order, no score) satisfies no condition on it. A
+segment is `behavioural` when a condition reads behaviour (activity, RFM, predictions): such a
+segment only ever holds members who consent to `profiling`.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from domain.validation import (
     ErrorCode,
     ProblemCollector,
     canonical_locale,
-    clean_text,
     is_bounded_decimal,
 )
 
@@ -75,7 +73,7 @@ class _Number:
     windowed: bool = False
 
 
-def _ints(low: int, high: int, **kwargs: Any) -> _Number:
+def _ints(low: int, high: int, **kwargs: Any) -> _Number:  # whole numbers from low to high
     return _Number(Decimal(low), Decimal(high), **kwargs)
 
 
@@ -138,6 +136,8 @@ class ConditionInput:
 
 @dataclass(frozen=True, slots=True)
 class SegmentDetails:
+    """A validated segment: what the writes store."""
+
     name: str
     description: str | None
     rules: Rules
@@ -159,13 +159,10 @@ def validate_segment(
     )
     clean_description = None
     if description is not None and description.strip():
-        clean_description = clean_text(description, max_length=DESCRIPTION_MAX)
-        if clean_description is None:
-            problems.add(
-                "description",
-                f"A description must be 1-{DESCRIPTION_MAX} characters on one line.",
-                ErrorCode.INVALID_DESCRIPTION,
-            )
+        clean_description = problems.one_line_text(
+            "description", description, max_length=DESCRIPTION_MAX, label="A description",
+            code=ErrorCode.INVALID_DESCRIPTION,
+        )  # fmt: skip
     if len(all_conditions) + len(any_conditions) > MAX_CONDITIONS:
         problems.add("rules", f"A segment has at most {MAX_CONDITIONS} conditions.", _RULES)
     rules = Rules(
@@ -187,77 +184,79 @@ def _conditions(
     ]
 
 
+def _holds(problems: ProblemCollector, holds: bool, at: tuple[str, ...], message: str) -> bool:
+    if not holds:
+        problems.add(at, message, _RULES)
+    return holds
+
+
 def _condition(
     problems: ProblemCollector, at: tuple[str, ...], raw: ConditionInput
 ) -> Condition | None:
     if raw.field in TEXTS:
         return _text_condition(problems, at, raw)
-    spec = NUMBERS[raw.field]
-    ok = True
-    if raw.operator not in _NUMBER_OPERATORS:
-        problems.add((*at, "operator"), f"{raw.field} compares with EQ, NE, LT-GTE.", _RULES)
-        ok = False
-    if raw.texts is not None:
-        problems.add((*at, "texts"), f"{raw.field} compares with a number.", _RULES)
-        ok = False
-    number = raw.number
-    if number is None or not (
+    spec, number, days = NUMBERS[raw.field], raw.number, raw.within_days
+    in_range = number is not None and (
         is_bounded_decimal(number, integer_digits=12, scale=spec.scale)
         and spec.low <= number <= spec.high
-    ):
-        problems.add(
+    )
+    window = f"withinDays 1-{WITHIN_DAYS_MAX}" if spec.windowed else "no withinDays"
+    checks = [  # every check runs: a client fixes everything in one round trip
+        _holds(
+            problems,
+            raw.operator in _NUMBER_OPERATORS,
+            (*at, "operator"),
+            f"{raw.field} compares with EQ, NE, LT, LTE, GT or GTE.",
+        ),
+        _holds(problems, raw.texts is None, (*at, "texts"), f"{raw.field} takes a number."),
+        _holds(
+            problems,
+            in_range,
             (*at, "number"),
             f"{raw.field} takes a number from {spec.low} to {spec.high}"
             f" with at most {spec.scale} decimals.",
-            _RULES,
-        )
-        ok = False
-    if spec.windowed != (raw.within_days is not None):
-        problems.add(
+        ),
+        _holds(
+            problems,
+            (days is not None and 1 <= days <= WITHIN_DAYS_MAX) if spec.windowed else days is None,
             (*at, "withinDays"),
-            f"withinDays is required by {raw.field}."
-            if spec.windowed
-            else f"{raw.field} takes no withinDays.",
-            _RULES,
-        )
-        ok = False
-    elif raw.within_days is not None and not 1 <= raw.within_days <= WITHIN_DAYS_MAX:
-        problems.add((*at, "withinDays"), f"withinDays is 1 to {WITHIN_DAYS_MAX}.", _RULES)
-        ok = False
-    if not ok:
-        return None
-    return Condition(raw.field, raw.operator, number=number, within_days=raw.within_days)
+            f"{raw.field} takes {window}.",
+        ),
+    ]
+    return (
+        Condition(raw.field, raw.operator, number=number, within_days=days) if all(checks) else None
+    )
 
 
 def _text_condition(
     problems: ProblemCollector, at: tuple[str, ...], raw: ConditionInput
 ) -> Condition | None:
-    ok = True
-    if raw.operator not in _TEXT_OPERATORS:
-        problems.add((*at, "operator"), f"{raw.field} compares with EQ, NE or IN.", _RULES)
-        ok = False
-    if raw.number is not None or raw.within_days is not None:
-        problems.add((*at, "number"), f"{raw.field} compares with texts only.", _RULES)
-        ok = False
     texts = raw.texts or ()
-    wanted = f"1-{MAX_TEXTS}" if raw.operator is SegmentOperator.IN else "exactly 1"
-    if (
-        not texts
-        or len(texts) > MAX_TEXTS
-        or (raw.operator is not SegmentOperator.IN) != (len(texts) == 1)
-    ):
-        problems.add((*at, "texts"), f"{raw.operator} takes {wanted} texts.", _RULES)
+    many = raw.operator is SegmentOperator.IN
+    wanted = f"1-{MAX_TEXTS}" if many else "exactly 1"
+    counted = bool(texts) and len(texts) <= MAX_TEXTS and (many or len(texts) == 1)
+    cleaned = [_text(raw.field, text) for text in texts] if counted else []
+    rule = TIER_KEY_RULE if raw.field is SegmentField.TIER else "a locale tag such as pt-BR"
+    checks = [
+        _holds(
+            problems,
+            raw.operator in _TEXT_OPERATORS,
+            (*at, "operator"),
+            f"{raw.field} compares with EQ, NE or IN.",
+        ),
+        _holds(
+            problems,
+            raw.number is None and raw.within_days is None,
+            (*at, "number"),
+            f"{raw.field} compares with texts only.",
+        ),
+        _holds(problems, counted, (*at, "texts"), f"{raw.operator} takes {wanted} texts.")
+        and _holds(problems, None not in cleaned, (*at, "texts"), f"{raw.field} texts are {rule}."),
+    ]
+    if not all(checks):
         return None
-    cleaned = [_text(raw.field, text) for text in texts]
-    if any(text is None for text in cleaned):
-        rule = TIER_KEY_RULE if raw.field is SegmentField.TIER else "a locale tag such as pt-BR"
-        problems.add((*at, "texts"), f"{raw.field} texts are {rule}.", _RULES)
-        ok = False
-    if not ok:
-        return None
-    return Condition(
-        raw.field, raw.operator, texts=tuple(dict.fromkeys(t for t in cleaned if t is not None))
-    )
+    unique = tuple(dict.fromkeys(text for text in cleaned if text is not None))
+    return Condition(raw.field, raw.operator, texts=unique)
 
 
 def _text(field: SegmentField, text: str) -> str | None:

@@ -30,6 +30,8 @@ from domain.ledger import (
     earn,
     redeem,
 )
+from domain.referrals import TEXT_MAX as CODE_TEXT_MAX
+from domain.referrals import normalise
 from domain.validation import ErrorCode, InvalidInput, Problem, ProblemCollector, clean_text
 
 MAX_POINTS = 1_000_000  # the largest transfer any program may allow
@@ -77,6 +79,12 @@ def validate_settings(settings: TransferSettings) -> TransferSettings:
         )
     problems.raise_if_any()
     return settings
+
+
+def recipient_code(text: str) -> str | None:
+    """The referral code a sender typed, as stored; None when it cannot be one (then no member
+    has it). Bounded before it is read: nothing longer than a code's typed spellings reaches SQL."""
+    return normalise(text) if len(text) <= CODE_TEXT_MAX else None
 
 
 def check_request(points: int, message: str | None, settings: TransferSettings) -> str | None:
@@ -184,9 +192,13 @@ def received(balance: Balance, points: int, expires_at: datetime | None) -> Post
 
 
 def taken_back(posting: Posting) -> Posting:
-    """A reversal's recipient side, from the clawback posting: a transfer entry, and the
-    lifetime total untouched (receiving never raised it)."""
-    return replace(posting, kind=EntryKind.TRANSFER_OUT, lifetime=0)
+    """A reversal's recipient side, from the clawback posting: a transfer entry whose lines say
+    so, and the lifetime total untouched (receiving never raised it)."""
+    lines = tuple(
+        replace(line, code="TRANSFER_REVERSED") if line.code == "RETURN" else line
+        for line in posting.lines
+    )
+    return replace(posting, kind=EntryKind.TRANSFER_OUT, lifetime=0, lines=lines)
 
 
 def given_back(balance: Balance, points: int, reason: str, expires_at: datetime | None) -> Posting:

@@ -102,7 +102,9 @@ def _arm(arm: counted.ArmResult) -> CampaignArmResult:
         interval = arm.comparison.interval
         comparison = ArmComparison(
             difference=arm.comparison.difference,
-            interval=None if interval is None else ConfidenceInterval(interval.low, interval.high),
+            interval=None
+            if interval is None
+            else ConfidenceInterval(low=interval.low, high=interval.high),
             significance=arm.comparison.significance,
         )
     return CampaignArmResult(

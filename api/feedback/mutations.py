@@ -131,10 +131,8 @@ class FeedbackMutations:
         input: Annotated[CreateSurveyInput, strawberry.argument(description=INPUT)],
     ) -> SurveyPayload:
         async def run(program_id: int) -> SurveyModel:
-            questions = _questions(input.questions)
-            rules.check_survey(input.name, list(questions))
             command = commands.CreateSurvey(
-                program_id=program_id, name=input.name, questions=questions
+                program_id=program_id, name=input.name, questions=_questions(input.questions)
             )
             return await info.context.bus.handle(command)
 

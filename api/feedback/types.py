@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from api.auth import Role
 from api.context import Context
@@ -20,6 +21,7 @@ from domain import surveys as rules
 from loyalty.feedback import reads, results
 from loyalty.feedback.catalog import questions_of
 from loyalty.feedback.models import Survey as SurveyModel
+from loyalty.feedback.models import SurveyAnswer as AnswerModel
 from loyalty.feedback.models import SurveyResponse as ResponseModel
 
 TEXT_CURSOR = "survey-text"
@@ -66,6 +68,29 @@ class SurveyQuestion:
     options: list[str] = strawberry.field(description="A CHOICE's options; empty otherwise.")
 
 
+def _answers_loader(context: Context) -> DataLoader[int, list[AnswerModel]]:
+    """Answers by response: one query for every response of a request."""
+
+    async def load(keys: list[int]) -> list[list[AnswerModel]]:
+        found = await reads.answers_of(keys)
+        return [found[key] for key in keys]
+
+    loader: DataLoader[int, list[AnswerModel]] = context.loader("feedback.answers", load)
+    return loader
+
+
+def _survey_loader(context: Context) -> DataLoader[int, SurveyModel | None]:
+    """Surveys of the caller's program by key: one query for every response of a request."""
+
+    async def load(keys: list[int]) -> list[SurveyModel | None]:
+        program = await context.require_program()
+        found = await reads.surveys_by_id(program.id, keys)
+        return [found.get(key) for key in keys]
+
+    loader: DataLoader[int, SurveyModel | None] = context.loader("feedback.survey", load)
+    return loader
+
+
 @strawberry.type(description="One answer of a response. The member itself, admins.")
 class SurveyAnswer:
     question_key: str = strawberry.field(description="The question answered.")
@@ -91,16 +116,16 @@ class SurveyResponse(relay.Node):
 
     @strawberry.field(description="The survey answered.")
     async def survey(self, info: strawberry.Info[Context, Any]) -> Survey:
-        found = await reads.find_survey((await info.context.require_program()).id, self.survey_key)
+        found = await _survey_loader(info.context).load(self.survey_key)
         assert found is not None  # a response keeps its survey (RESTRICT)
         return Survey.from_model(found)
 
     @strawberry.field(description="Its answers, in the survey's question order.")
     async def answers(self, info: strawberry.Info[Context, Any]) -> list[SurveyAnswer]:
-        found = await reads.answers_of([self.response_id])
+        found = await _answers_loader(info.context).load(self.response_id)
         return [
             SurveyAnswer(question_key=a.question_key, score=a.score, choice=a.choice, text=a.text)
-            for a in found[self.response_id]
+            for a in found
         ]
 
     @classmethod

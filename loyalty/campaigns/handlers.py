@@ -1,11 +1,12 @@
 """The campaigns area's part of the composition root: the admins' campaign commands, the
-delivery batch, and the delivery job."""
+delivery batch, the delivery job, and the member's deliveries in its export and erasure."""
 
 from __future__ import annotations
 
 from backbone.bus import Registry
 from backbone.jobs import Job
-from loyalty.campaigns import catalog, commands, delivery, jobs
+from domain.events import MemberErased
+from loyalty.campaigns import catalog, commands, delivery, jobs, privacy
 
 
 def registry() -> Registry:
@@ -17,4 +18,6 @@ def registry() -> Registry:
     part.command(commands.AdvanceCampaigns, catalog.advance_campaigns)
     part.command(commands.DeliverCampaign, delivery.deliver)
     part.jobs.append(Job("campaigns.deliver", jobs.EVERY_MINUTE, jobs.deliver_due))
+    part.react(MemberErased, privacy.forget_member)
+    part.exports.append(privacy.export_part)
     return part

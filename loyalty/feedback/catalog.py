@@ -95,7 +95,11 @@ async def update_survey(command: UpdateSurvey, uow: UnitOfWork) -> Survey:
         rules.editable(rules.SurveyStatus(survey.status))
         name, questions = rules.check_survey(
             command.name if command.name is not None else survey.name,
-            list(command.questions or questions_of(survey.questions)),
+            list(
+                command.questions
+                if command.questions is not None
+                else questions_of(survey.questions)
+            ),
         )
         if name != survey.name and await uow.connection.execute_query_dict(
             _NAME_TAKEN, [command.program_id, name, survey.id]

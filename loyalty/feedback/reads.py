@@ -3,6 +3,7 @@ text answers an admin pages through, and a member's responses in its export."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,12 +71,17 @@ async def find_survey(program_id: int, survey_id: int) -> Survey | None:
     return await Survey.get_or_none(id=survey_id, program_id=program_id)
 
 
+async def surveys_by_id(program_id: int, survey_ids: list[int]) -> dict[int, Survey]:
+    found = await Survey.filter(program_id=program_id, id__in=survey_ids)
+    return {survey.id: survey for survey in found}
+
+
 async def member_surveys(program_id: int, member_id: int) -> list[Survey]:
     rows = await connections.get("default").execute_query_dict(
         _MEMBER_SURVEYS, [program_id, member_id, MEMBER_SURVEYS_MAX]
     )
     ids = [row["id"] for row in rows]
-    found = {survey.id: survey for survey in await Survey.filter(id__in=ids)}
+    found = await surveys_by_id(program_id, ids)
     return [found[key] for key in ids]
 
 
@@ -119,4 +125,8 @@ def _text(row: dict[str, Any]) -> TextAnswer:
 
 async def export_part(connection: Any, program_id: int, member_id: int) -> dict[str, Any]:
     """The member's survey responses with every answer it gave, its texts included."""
-    return {"surveyResponses": await _rows(connection, _OF_MEMBER, program_id, member_id)}
+    responses = await _rows(connection, _OF_MEMBER, program_id, member_id)
+    for response in responses:
+        if isinstance(response["answers"], str):  # jsonb comes back as its text
+            response["answers"] = json.loads(response["answers"])
+    return {"surveyResponses": responses}

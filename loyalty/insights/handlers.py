@@ -7,7 +7,7 @@ from __future__ import annotations
 from backbone.bus import Registry
 from backbone.jobs import Job
 from domain.events import MemberErased
-from loyalty.insights import commands, erasure, export, jobs, segment_writes
+from loyalty.insights import commands, jobs, member_data, segment_writes
 
 
 def registry() -> Registry:
@@ -17,6 +17,6 @@ def registry() -> Registry:
     part.command(commands.ArchiveSegment, segment_writes.archive_segment)
     part.command(commands.RecomputeRfm, jobs.recompute_rfm)
     part.jobs.append(Job("insights.rfm", jobs.DAILY, jobs.rfm_for_all_programs))
-    part.react(MemberErased, erasure.forget_scores)
-    part.exports.append(export.export_part)
+    part.react(MemberErased, member_data.forget_scores)
+    part.exports.append(member_data.export_part)
     return part

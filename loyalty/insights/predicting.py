@@ -102,7 +102,7 @@ async def recompute(command: RecomputePredictions, uow: UnitOfWork) -> Outcome:
         predicted = 0
         if fit is not None:
             found = modelled.predictions
-            predicted, _ = await connection.execute_query(
+            written = await connection.execute_query_dict(
                 sql.WRITE_PREDICTIONS,
                 [
                     *profiling,
@@ -114,13 +114,14 @@ async def recompute(command: RecomputePredictions, uow: UnitOfWork) -> Outcome:
                     [json.dumps([factor.as_json() for factor in p.why]) for p in found],
                 ],
             )
+            predicted = len(written)
         await connection.execute_query(sql.STALE_PREDICTIONS, [program_id, now])
         reorder_version = f"{REORDER_VERSION}/{now.date().isoformat()}"
-        reorders, _ = await connection.execute_query(
+        reorders = await connection.execute_query_dict(
             sql.WRITE_REORDERS, [*profiling, reorder_version]
         )
         await connection.execute_query(sql.STALE_REORDERS, [program_id, now])
-        associations, _ = await connection.execute_query(
+        associations = await connection.execute_query_dict(
             sql.WRITE_ASSOCIATIONS, [program_id, ANALYTICS, default_basis(ANALYTICS), now]
         )
         await connection.execute_query(sql.STALE_ASSOCIATIONS, [program_id, now])

@@ -22,6 +22,8 @@ from loyalty.insights.purchase_models import PredictionFit
 # Who uses the member's data, in its data-usage log (domain.consent.SYSTEM_PARTS).
 PREDICTIONS_ACTOR = "system:insights.predictions"
 RECOMMENDATIONS_ACTOR = "system:insights.recommendations"
+# One reason for the prediction and the reorders: the day's one logged use is either.
+PREDICTIONS_REASON = "churn, next-order and reorder predictions from your purchases"
 
 _PREDICTION = """
 SELECT churn_probability, expected_orders_90d, expected_next_order_at, why, model_version,
@@ -50,7 +52,7 @@ GROUP BY a.other_sku ORDER BY max(a.confidence) DESC, max(a.lift) DESC, a.other_
 """
 
 
-async def _profiling_use(program_id: int, member_id: int, now: datetime, reason: str) -> bool:
+async def _profiling_use(program_id: int, member_id: int, now: datetime) -> bool:
     return await use_if_allowed(
         connections.get("default"),
         program_id=program_id,
@@ -58,7 +60,7 @@ async def _profiling_use(program_id: int, member_id: int, now: datetime, reason:
         purpose=PROFILING,
         categories=(DataCategory.PURCHASE_HISTORY,),
         actor=PREDICTIONS_ACTOR,
-        reason=reason,
+        reason=PREDICTIONS_REASON,
         at=now,
     )
 
@@ -70,7 +72,7 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
 
 async def prediction_of(program_id: int, member_id: int, now: datetime) -> dict[str, Any] | None:
     """The member's churn prediction, None without profiling consent or before the job ran."""
-    if not await _profiling_use(program_id, member_id, now, "churn and next-order prediction"):
+    if not await _profiling_use(program_id, member_id, now):
         return None
     rows = await connections.get("default").execute_query_dict(_PREDICTION, [program_id, member_id])
     return _decoded(rows[0]) if rows else None
@@ -80,7 +82,7 @@ async def reorders_of(
     program_id: int, member_id: int, now: datetime, limit: int
 ) -> list[dict[str, Any]]:
     """The member's reorder dates, soonest first; none without profiling consent."""
-    if not await _profiling_use(program_id, member_id, now, "reorder dates from purchase cycles"):
+    if not await _profiling_use(program_id, member_id, now):
         return []
     rows = await connections.get("default").execute_query_dict(
         _REORDERS, [program_id, member_id, limit]

@@ -5,7 +5,7 @@ lines are in no purchase cycle and no co-purchase. Only members whose data may b
 purpose (consent.published.consenting_members_sql, judged by the statement itself) are read:
 `profiling` for a member's own predictions and reorders, `analytics` (on until the member
 objects) for the program-wide co-purchase counts. Placeholders: $1 program, $2 purpose,
-$3 its default basis, $4 now.
+$3 its default basis, $4 now. Writes return a row each: what they wrote is counted by its rows.
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ ON CONFLICT (member_id) DO UPDATE SET program_id = EXCLUDED.program_id,
   expected_orders_90d = EXCLUDED.expected_orders_90d,
   expected_next_order_at = EXCLUDED.expected_next_order_at, why = EXCLUDED.why,
   model_version = EXCLUDED.model_version, computed_at = EXCLUDED.computed_at
+RETURNING 1
 """  # noqa: S608 - constant fragments
 
 # The cycle of a member and SKU: the median of the gaps between the orders holding it.
-# $5 model version. RETURNING: the statement starts with WITH, so rows are what count.
+# $5 model version.
 WRITE_REORDERS = f"""
 WITH bought AS (
   SELECT DISTINCT o.id, o.member_id, l.sku, o.created_at FROM ({_COUNTED}) o

@@ -90,7 +90,8 @@ def compile_rules(
     builder = _Builder(first_placeholder)
     program = builder.add(program_id, "bigint")
     at = builder.add(now, "timestamptz")
-    where = [f"m.program_id = {program}", "m.status = 'ACTIVE'"]
+    # Enrolled by `now`: a segment judged at a moment holds nobody who joined after it.
+    where = [f"m.program_id = {program}", "m.status = 'ACTIVE'", f"m.created_at <= {at}"]
     where += [_compile(condition, builder, at) for condition in rules.all]
     if rules.any:
         where.append("(" + " OR ".join(_compile(c, builder, at) for c in rules.any) + ")")

@@ -17,7 +17,6 @@ from backbone.uow import UnitOfWork
 from domain import transfers as rules
 from domain.events import PointsTransferred
 from domain.members import MemberStatus, require_external_id
-from domain.referrals import normalise
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.account import Account, open_account
 from loyalty.points.transfer_commands import TransferDone, TransferPoints
@@ -52,7 +51,7 @@ async def transfer_points(command: TransferPoints, uow: UnitOfWork) -> TransferD
     """Move `points` from the sender's spendable lots to a new lot of the recipient, or refuse
     with a typed code and write nothing. The same key and input answer the same transfer."""
     require_external_id(command.sender_external_id)
-    code = normalise(command.recipient_code) if len(command.recipient_code) <= 64 else None
+    code = rules.recipient_code(command.recipient_code)
     message = rules.check_message(command.message)
     claim = idempotency.claim_for(
         command,

@@ -4,7 +4,7 @@ predicted reorders and churn seeded as the predictions job writes them, and the 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise import connections
@@ -15,6 +15,8 @@ from tests.e2e.conftest import GraphQLClient
 from tests.e2e.points_helpers import ADMIN, member_token
 
 JOB = "campaigns.deliver"
+DAY = timedelta(days=1)
+REORDER = {"trigger": "REORDER_DUE", "reorderLeadDays": 2, "name": "Time to reorder?"}
 CAMPAIGN = """id name status trigger segmentId startsAt endsAt message { channel templateKey }
   surveyId offer { kind multiplier rewardId discountPercent points startsAt endsAt }
   experiment { arms { key weight } holdoutPercent } atRiskThreshold reorderLeadDays

@@ -93,9 +93,7 @@ async def submit(
     return payload
 
 
-async def results(
-    gql: GraphQLClient, survey_id: str, segment: str | None = None
-) -> dict[str, Any]:
+async def results(gql: GraphQLClient, survey_id: str, segment: str | None = None) -> dict[str, Any]:
     data = await gql.ok(RESULTS, {"id": survey_id, "segment": segment}, bearer=ADMIN)
     found: dict[str, Any] = data["survey"]["results"]
     return found

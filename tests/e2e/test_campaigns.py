@@ -120,7 +120,7 @@ async def test_invalid_inputs_are_typed_errors_and_write_nothing(gql: GraphQLCli
     for fields, where in cases:
         payload = await create(gql, **fields)
         assert payload["campaign"] is None, fields
-        assert sorted((e["field"] or [] for e in payload["userErrors"])) == sorted(
+        assert sorted(e["field"] or [] for e in payload["userErrors"]) == sorted(
             w or [] for w in where
         ), payload
         codes = {e["code"] for e in payload["userErrors"]}

@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from tortoise import connections
 
+from api.auth import Role
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.feedback_helpers import (
@@ -95,39 +96,51 @@ async def test_a_survey_without_answers_has_empty_results(gql: GraphQLClient) ->
     assert [q["answers"] for q in found["questions"]] == [0, 0, 0, 0]
 
 
+_OK = answers(text="ok")  # nps, delivery, channel, comment: all fine
+
+
+def _with(index: int, answer: dict[str, object]) -> list[dict[str, object]]:
+    """The fine answers with the one at `index` replaced (or `answer` added at the end)."""
+    changed = list(_OK)
+    if index < len(changed):
+        changed[index] = answer
+    else:
+        changed.append(answer)
+    return changed
+
+
 @pytest.mark.parametrize(
-    ("given", "field", "code"),
+    ("sent", "fields"),
     [
-        ([{"questionKey": "nope", "score": 1}], ["answers", "3", "questionKey"], "INVALID_ANSWERS"),
-        ([{"questionKey": "nps", "score": 11}], ["answers", "0", "score"], "INVALID_ANSWERS"),
-        ([{"questionKey": "delivery", "score": 0}], ["answers", "1", "score"], "INVALID_ANSWERS"),
-        ([{"questionKey": "channel", "choice": "TV"}], ["answers", "2", "choice"], "INVALID_ANSWERS"),
-        ([{"questionKey": "nps", "text": "ten"}], ["answers", "0", "text"], "INVALID_ANSWERS"),
-        ([{"questionKey": "comment", "text": "x" * 501}], ["answers", "3", "text"], "INVALID_ANSWERS"),
-        ([{"questionKey": "comment", "text": "a\u202eb"}], ["answers", "3", "text"], "INVALID_ANSWERS"),
-        ([{"questionKey": "nps", "score": 5}], ["answers", "0", "questionKey"], "INVALID_ANSWERS"),
+        (_with(4, {"questionKey": "nope", "score": 1}), [["answers", "4", "questionKey"]]),
+        (_with(4, {"questionKey": "nps", "score": 5}), [["answers", "4", "questionKey"]]),
+        (_with(0, {"questionKey": "nps", "score": 11}), [["answers", "0", "score"]]),
+        (_with(0, {"questionKey": "nps", "score": -1}), [["answers", "0", "score"]]),
+        (_with(1, {"questionKey": "delivery", "score": 0}), [["answers", "1", "score"]]),
+        (_with(2, {"questionKey": "channel", "choice": "TV"}), [["answers", "2", "choice"]]),
+        (
+            _with(2, {"questionKey": "channel", "score": 1}),
+            [["answers", "2", "score"], ["answers"]],
+        ),
+        (_with(3, {"questionKey": "comment", "text": "x" * 501}), [["answers", "3", "text"]]),
+        (_with(3, {"questionKey": "comment", "text": "a\u202eb"}), [["answers", "3", "text"]]),
+        (_OK[1:], [["answers"]]),
     ],
 )
 async def test_invalid_answers_are_typed_errors_and_store_nothing(
-    gql: GraphQLClient, given: list[dict[str, object]], field: list[str], code: str
+    gql: GraphQLClient, sent: list[dict[str, object]], fields: list[list[str]]
 ) -> None:
     await provision(gql)
     await enroll(gql, "ann")
     survey = await open_survey(gql)
-    base = answers(text="ok")
-    sent = [*base, *given] if given[0]["questionKey"] != "nps" or "score" not in given[0] else base
-    if given[0].get("score") == 5:  # the NPS question answered twice
-        sent = [*base[:1], *given, *base[1:]]
-        field = ["answers", "1", "questionKey"]
-    else:
-        by_key = {a["questionKey"]: a for a in base}
-        by_key.update({g["questionKey"]: g for g in given if g["questionKey"] in by_key})
-        sent = [*by_key.values(), *[g for g in given if g["questionKey"] not in by_key]]
     refused = await submit(gql, "ann", survey, sent)
     assert refused["response"] is None
-    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input", *field], code)]
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", *field], "INVALID_ANSWERS") for field in fields
+    ]
     assert await _counts() == (0, 0)
     assert await events_of(gql, "feedback.submitted") == []
+    assert (await submit(gql, "ann", survey, _OK))["userErrors"] == []  # the key was not kept
 
 
 async def test_required_answers_are_all_reported_at_once(gql: GraphQLClient) -> None:
@@ -204,6 +217,16 @@ async def test_draft_and_closed_surveys_take_no_answers_and_open_ones_do_not_cha
     assert draft["questions"][0]["required"] is True
     refused = await submit(gql, "ann", draft["id"], answers()[:1])
     assert [e["code"] for e in refused["userErrors"]] == ["SURVEY_NOT_OPEN"]
+    emptied = await gql.ok(UPDATE, {"input": {"id": draft["id"], "questions": []}}, bearer=ADMIN)
+    assert [e["field"] for e in emptied["updateSurvey"]["userErrors"]] == [["input", "questions"]]
+    rating = {"key": "stars", "kind": "RATING", "prompt": "Stars?", "required": False}
+    updated = await gql.ok(
+        UPDATE, {"input": {"id": draft["id"], "name": "Stars", "questions": [rating]}}, bearer=ADMIN
+    )
+    changed_draft = updated["updateSurvey"]["survey"]
+    assert (changed_draft["name"], changed_draft["questions"]) == (
+        "Stars", [{**rating, "options": []}],
+    )  # fmt: skip
     survey = await open_survey(gql, "Open")
     changed = await gql.ok(UPDATE, {"input": {"id": survey, "name": "New"}}, bearer=ADMIN)
     assert [e["code"] for e in changed["updateSurvey"]["userErrors"]] == ["INVALID_SURVEY_STATE"]
@@ -257,7 +280,7 @@ async def test_other_programs_neither_answer_nor_read_a_survey(gql: GraphQLClien
     survey = await open_survey(gql)
     probe = await submit(gql, "ann", survey, answers(), program="beta")
     assert [e["code"] for e in probe["userErrors"]] == ["SURVEY_NOT_FOUND"]
-    beta_admin = token(__import__("api.auth").auth.Role.ADMIN, "beta")
+    beta_admin = token(Role.ADMIN, "beta")
     read = await gql.ok(
         "query($id: ID!) { survey(id: $id) { id } node(id: $id) { id } }",
         {"id": survey},

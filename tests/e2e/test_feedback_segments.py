@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from strawberry import relay
 from tortoise import connections
 
 from tests.conftest import START
@@ -26,15 +27,14 @@ SELECT program_id, $2, 'SCHEDULED', 'RUNNING', $3, 'EMAIL', 'survey', id, $3, $3
 FROM survey WHERE id = $1 RETURNING id, program_id
 """
 _DELIVERY = """
-INSERT INTO campaign_delivery (program_id, campaign_id, member_id, occasion, arm, status, due_at,
-  delivered_at, created_at)
-SELECT m.program_id, $1, m.id, '', 'default', $3, $4, $4, $4 FROM member m WHERE m.external_id = $2
+INSERT INTO campaign_delivery (program_id, campaign_id, member_id, occasion, arm, status, reason,
+  due_at, delivered_at, created_at)
+SELECT m.program_id, $1, m.id, '', 'default', $3, $4, $5, $5, $5
+FROM member m WHERE m.external_id = $2
 """
 
 
 def _key(global_id: str) -> int:
-    from strawberry import relay
-
     return int(relay.GlobalID.from_id(global_id).node_id)
 
 
@@ -82,8 +82,10 @@ async def test_a_member_sees_the_open_surveys_sent_to_it_and_those_it_answered(
     [campaign] = await connection.execute_query_dict(
         _CAMPAIGN, [_key(sent), "Ask", START + timedelta(hours=1)]
     )
-    await connection.execute_query(_DELIVERY, [campaign["id"], "ann", "SENT", START])
-    await connection.execute_query(_DELIVERY, [campaign["id"], "bob", "SKIPPED", START])
+    await connection.execute_query(_DELIVERY, [campaign["id"], "ann", "SENT", None, START])
+    await connection.execute_query(
+        _DELIVERY, [campaign["id"], "bob", "SKIPPED", "NO_CONSENT", START]
+    )
     await submit(gql, "ann", answered_elsewhere, answers(nps=8))
     mine = (await gql.ok(ME, bearer=member_token("ann")))["me"]["surveys"]
     assert [(s["survey"]["name"], s["answered"]) for s in mine] == [

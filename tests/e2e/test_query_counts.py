@@ -216,7 +216,7 @@ async def test_an_award_for_an_order_is_nine_statements_its_events_with_its_resu
         "SELECT id, remaining, status, activates_at, expires_at, expired FROM points_lot",
         TIER_OF,
         "WITH entry AS",
-        "INSERT INTO points_order",
+        "WITH recorded AS",  # the order and its lines, in one statement
         "WITH added AS",
         "SELECT id, referrer_id, referee_id, attributed_at FROM referral",
         "WITH remembered AS",
@@ -256,3 +256,22 @@ async def test_the_mobile_status_screen_costs_the_same_for_one_reward_or_forty(
     assert len(screen["me"]["rewardsWithinReach"]) == 3
     # The member with its balance, its tier, expiring points, consent, the candidates.
     assert await _queries(gql, STATUS_DOCUMENT, member) == one <= 5
+
+
+async def test_a_members_surveys_with_their_answers_cost_the_same_for_one_or_four(
+    gql: GraphQLClient,
+) -> None:
+    from tests.e2e.feedback_helpers import answers, open_survey, submit
+
+    await provision(gql)
+    await enroll(gql, "ann")
+    document = """{ me { surveys { answered survey { name questions { key } }
+      response { submittedAt answers { questionKey score choice text } survey { name } } } } }"""
+    member = token(Role.MEMBER, subject="ann")
+    await submit(gql, "ann", await open_survey(gql, "S0"), answers(text="hi"))
+    one = await _queries(gql, document, member)
+    for n in range(1, 4):
+        await submit(gql, "ann", await open_survey(gql, f"S{n}"), answers(text="hi"), f"k{n}")
+    assert len((await gql.ok(document, bearer=member))["me"]["surveys"]) == 4
+    # The member, its surveys, their responses, the answers, the responses' surveys.
+    assert await _queries(gql, document, member) == one <= 6

@@ -201,12 +201,15 @@ async def test_the_senders_soonest_expiring_points_go_and_the_recipient_gets_a_f
     await award_manual(gql, "ann", 50)  # expires in 30 days
     clock.advance(timedelta(days=10))
     await award_manual(gql, "ann", 50)  # expires in 40 days
+    clock.advance(timedelta(days=5))
     assert (await send(gql, "ann", codes["bob"], 60))["userErrors"] == []
     left = (await points(gql, "ann", within_days=60))["expiringSoon"]
     assert [item["points"] for item in left] == [40]  # the older lot went first, then 10 more
     arrived = (await points(gql, "bob", within_days=60))["expiringSoon"]
     assert [item["points"] for item in arrived] == [60]
-    assert arrived[0]["expiresAt"] > left[0]["expiresAt"]  # 30 days from the transfer
+    assert (
+        arrived[0]["expiresAt"] > left[0]["expiresAt"]
+    )  # 30 days from the transfer, not the lot's
     await assert_ledger_audits_clean()
 
 

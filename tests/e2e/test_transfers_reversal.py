@@ -17,6 +17,7 @@ from tests.e2e.points_helpers import (
     member_token,
     redeem,
 )
+from tests.e2e.privacy_helpers import erase, exported, mentions
 from tests.e2e.test_events import events
 from tests.e2e.transfer_helpers import my_transfers, reverse, send, setup
 
@@ -103,3 +104,25 @@ async def test_reversal_needs_an_admin_a_real_transfer_and_a_reason(gql: GraphQL
     assert errors(await reverse(gql, transfer["receivedEntryId"])) == ["INVALID_ID"]
     assert errors(await reverse(gql, transfer["id"], " ")) == ["INVALID_REASON"]
     assert await balance(gql, "bob") == bal(100)
+
+
+async def test_the_message_is_in_both_exports_and_goes_with_either_members_erasure(
+    gql: GraphQLClient,
+) -> None:
+    codes = await setup(gql, {"ann": 300, "bob": 0})
+    transfer = (await send(gql, "ann", codes["bob"], 100, message="Thanks for lunch"))["transfer"]
+    for name, direction in (("ann", "SENT"), ("bob", "RECEIVED")):
+        document = await exported(gql, member_token(name))
+        [row] = document["pointsTransfers"]
+        assert (row["direction"], row["points"], row["message"]) == (
+            direction,
+            100,
+            "Thanks for lunch",
+        )
+    await erase(gql, bearer=member_token("bob"))
+    [seen] = await my_transfers(gql, "ann")
+    assert (seen["message"], seen["recipientName"], seen["points"]) == (None, "Erased member", 100)
+    assert mentions(await exported(gql, member_token("ann")), "Thanks for lunch") == []
+    # The points and both entries stay: the ledger still adds up, and can still be reversed.
+    assert (await reverse(gql, transfer["id"]))["userErrors"] == []
+    await assert_ledger_audits_clean()

@@ -43,7 +43,9 @@ def test_alive_before_a_repeat_order_and_less_so_the_longer_the_silence() -> Non
     alive = bgnbd.p_alive(p, np.array([0.0, 4.0, 4.0, 4.0]), np.array([0.0, 190, 100, 20]), big_t)
     assert alive[0] == 1.0
     assert alive[1] > alive[2] > alive[3]
-    expected = bgnbd.expected_orders(p, 90.0, np.array([4.0, 4.0]), np.array([190.0, 20]), big_t[:2])
+    expected = bgnbd.expected_orders(
+        p, 90.0, np.array([4.0, 4.0]), np.array([190.0, 20]), big_t[:2]
+    )
     assert expected[0] > expected[1] > 0
 
 

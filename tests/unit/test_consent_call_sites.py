@@ -46,6 +46,10 @@ EXPECTED = {
     # (may_use) and personalization, whose use is logged once a day.
     ("loyalty/insights/prediction_reads.py", "use_if_allowed"),
     ("loyalty/insights/prediction_reads.py", "may_use"),
+    # profiling (CONSENT): a member's RFM scores are read only with it (null without), and its
+    # segments shown to the member or the storefront only with it (empty without); the use is
+    # logged once a day per reader. (Segments themselves judge consent in SQL, set-based.)
+    ("loyalty/insights/reads.py", "use_if_allowed"),
     # profiling (CONSENT): a behavioural campaign (a reorder or at-risk trigger, a behavioural
     # segment) decides only for members who consent, judged again in the delivery's write;
     # without it, no delivery at all. The use is logged once a day per member.
