@@ -7,10 +7,12 @@ after the first), t_x (days from its first order to its last) and T (days from i
 to now). Time is in days throughout.
 
 Expected next order (our definition, the issue leaves it open): if the member is alive its rate
-has the posterior Gamma(r + x, alpha + T), and a Poisson process is memoryless, so the expected wait
-from now is E[1/lambda] = (alpha + T) / (r + x - 1) days; the date is now plus that wait (none when
-r + x <= 1, where the expectation is infinite). It is the date *if still active*: read it with
-the churn probability beside it.
+has the posterior Gamma(r + x, alpha + T) and, a Poisson process being memoryless, the chance
+of no order in the next t days is ((alpha + T) / (alpha + T + t)) ** (r + x). The expected next
+order is the day by which that chance falls to one half: now plus the median wait
+(alpha + T) * (2 ** (1 / (r + x)) - 1) days. A median, not the mean: the mean wait is infinite
+when r + x <= 1, and heavy-tailed otherwise. It is the date *if still active*: read it with the
+churn probability beside it.
 """
 
 from __future__ import annotations
@@ -141,12 +143,9 @@ def p_orders_within(
     return result
 
 
-def expected_wait_days(parameters: Parameters, x: float, big_t: float) -> float | None:
+def median_wait_days(parameters: Parameters, x: float, big_t: float) -> float:
     """Days from now to the next order if the member is still active (module docstring)."""
-    shape = parameters.r + x
-    if shape <= 1.0:
-        return None
-    return (parameters.alpha + big_t) / (shape - 1.0)
+    return float((parameters.alpha + big_t) * (2.0 ** (1.0 / (parameters.r + x)) - 1.0))
 
 
 def model_version(fitted_on: str, parameters: Parameters) -> str:

@@ -1,8 +1,8 @@
 """The back-test of the churn model: generated histories with a known ground truth.
 
 Pure (numpy and scipy). Members join over the first months and follow the BG/NBD process
-itself: while alive, Poisson orders of rate lambda ~ Gamma(r, alpha); after each order, drop-out with
-probability p ~ Beta(a, b); the seed is fixed, so every run sees the same histories. The model is
+itself: while alive, Poisson orders of rate lambda ~ Gamma(r, alpha); after each repeat order, drop-out
+with probability p ~ Beta(a, b); the seed is fixed, so every run sees the same histories. The model is
 fitted on the training months only and scored on "orders again in the evaluation period" for
 the members known at the cut-off, against a naive recency baseline: the share of members who
 ordered again within a window, by days-since-last-order decile, learnt inside the training
@@ -64,11 +64,10 @@ def generate(rng: np.random.Generator, members: int, until: float) -> list[Float
     histories = []
     for rate, dropout, joined in zip(rates, dropouts, joins, strict=True):
         times = [joined]
-        while rng.random() >= dropout:  # still alive after this order
-            nxt = times[-1] + rng.exponential(1.0 / rate)
-            if nxt > until:
-                break
+        while (nxt := times[-1] + rng.exponential(1.0 / rate)) <= until:
             times.append(nxt)
+            if rng.random() < dropout:  # drop-out comes after a repeat order, never the first
+                break
         histories.append(np.array(times))
     return histories
 

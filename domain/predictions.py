@@ -20,6 +20,7 @@ from enum import StrEnum
 import numpy as np
 
 from domain import bgnbd
+from domain.bgnbd import Floats
 from domain.earning import REFERENCE_MAX
 from domain.validation import is_reference
 
@@ -86,9 +87,9 @@ class Prediction:
     why: tuple[Factor, ...]
 
 
-def _churn(parameters: bgnbd.Parameters, x: float, t_x: float, big_t: float) -> float:
-    alive = bgnbd.p_alive(parameters, np.array([x]), np.array([t_x]), np.array([big_t]))
-    return float(1.0 - alive[0])
+def _churn(parameters: bgnbd.Parameters, x: Floats, t_x: Floats, big_t: Floats) -> Floats:
+    result: Floats = 1.0 - bgnbd.p_alive(parameters, x, t_x, big_t)
+    return result
 
 
 def _direction(effect: float) -> Direction:
@@ -97,17 +98,44 @@ def _direction(effect: float) -> Direction:
     return Direction.RAISES_RISK if effect > 0 else Direction.LOWERS_RISK
 
 
-def _factors(
+@dataclass(frozen=True, slots=True)
+class _Effects:
+    """Each member's churn minus its churn with one value set to its reference: in arrays, so
+    a program of a hundred thousand members is a few vector operations, not a loop of them."""
+
+    recency: list[float]
+    orders: list[float]
+    tenure: list[float]
+
+
+def _effects(
     parameters: bgnbd.Parameters,
-    h: History,
-    churn: float,
+    x: Floats,
+    t_x: Floats,
+    big_t: Floats,
+    churn: Floats,
     median_orders: float,
     median_tenure: float,
+) -> _Effects:
+    repeat = x > 0
+    gap = np.where(repeat, t_x / np.maximum(x, 1.0), 0.0)
+    # The last order one usual gap ago (no effect before a repeat order: nothing to compare).
+    usual = _churn(parameters, x, np.where(repeat, np.maximum(big_t - gap, 0.0), t_x), big_t)
+    other_x = np.full_like(x, max(median_orders - 1.0, 0.0))
+    median = _churn(parameters, other_x, t_x if other_x[0] > 0 else np.zeros_like(x), big_t)
+    # The median tenure with the same days since the last order.
+    since_last = big_t - t_x
+    other_t = np.maximum(median_tenure, since_last)
+    tenured = _churn(parameters, x, np.where(repeat, other_t - since_last, 0.0), other_t)
+    return _Effects((churn - usual).tolist(), (churn - median).tolist(), (churn - tenured).tolist())
+
+
+def _factors(
+    h: History, index: int, effects: _Effects, median_orders: float, median_tenure: float
 ) -> tuple[Factor, ...]:
-    x, t_x, big_t = h.repeat, h.t_x, h.days_since_first
-    if x > 0:
-        gap = t_x / x
-        effect = churn - _churn(parameters, x, max(big_t - gap, 0.0), big_t)
+    if h.repeat > 0:
+        gap = h.t_x / h.repeat
+        effect = effects.recency[index]
         recency = Factor(
             "DAYS_SINCE_LAST_ORDER",
             f"{h.days_since_last:.0f} days since the last order; the usual gap is {gap:.0f} days",
@@ -120,21 +148,18 @@ def _factors(
             "model cannot see a drop-out",
             h.days_since_last, None, 0.0, Direction.NEUTRAL,
         )  # fmt: skip
-    other_x = max(median_orders - 1.0, 0.0)
-    other_t_x = t_x if other_x > 0 else 0.0
-    effect = churn - _churn(parameters, other_x, other_t_x, big_t)
+    effect = effects.orders[index]
     orders = Factor(
         "ORDERS",
         f"{h.orders} orders; the program's median is {median_orders:g}",
         float(h.orders), median_orders, effect, _direction(effect),
     )  # fmt: skip
-    # Tenure with the same days since the last order: an older or newer member alike otherwise.
-    other_t = max(median_tenure, h.days_since_last)
-    effect = churn - _churn(parameters, x, other_t - h.days_since_last if x > 0 else 0.0, other_t)
+    effect = effects.tenure[index]
     tenure = Factor(
         "TENURE",
-        f"first order {big_t:.0f} days ago; the program's median is {median_tenure:.0f} days",
-        big_t, median_tenure, effect, _direction(effect),
+        f"first order {h.days_since_first:.0f} days ago; the program's median is "
+        f"{median_tenure:.0f} days",
+        h.days_since_first, median_tenure, effect, _direction(effect),
     )  # fmt: skip
     return recency, orders, tenure
 
@@ -148,22 +173,23 @@ def predict(
     x = np.array([h.repeat for h in histories])
     t_x = np.array([h.t_x for h in histories])
     big_t = np.array([h.days_since_first for h in histories])
-    churn = 1.0 - bgnbd.p_alive(parameters, x, t_x, big_t)
+    churn = np.clip(_churn(parameters, x, t_x, big_t), 0.0, 1.0)
     expected = bgnbd.expected_orders(parameters, HORIZON_DAYS, x, t_x, big_t)
-    median_orders = float(np.median([h.orders for h in histories]))
+    expected = np.where(np.isfinite(expected), expected, 0.0)
+    median_orders = float(np.median(x + 1.0))
     median_tenure = float(np.median(big_t))
+    effects = _effects(parameters, x, t_x, big_t, churn, median_orders, median_tenure)
     found = []
     for index, history in enumerate(histories):
-        wait = bgnbd.expected_wait_days(parameters, x[index], big_t[index])
-        at = now + timedelta(days=wait) if wait is not None and wait <= _MAX_WAIT_DAYS else None
-        probability = min(max(float(churn[index]), 0.0), 1.0)
+        wait = bgnbd.median_wait_days(parameters, history.repeat, history.days_since_first)
+        at = now + timedelta(days=wait) if wait <= _MAX_WAIT_DAYS else None
         found.append(
             Prediction(
                 history.member_id,
-                probability,
-                float(expected[index]) if np.isfinite(expected[index]) else 0.0,
+                float(churn[index]),
+                float(expected[index]),
                 at,
-                _factors(parameters, history, probability, median_orders, median_tenure),
+                _factors(history, index, effects, median_orders, median_tenure),
             )
         )
     return found

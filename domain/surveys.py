@@ -37,6 +37,8 @@ TEXT_MAX = 500
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,31}", re.ASCII)
 # Line breaks (and tabs) are welcome in a text answer; every other unfit character is not.
 _TEXT_BREAKS = re.compile(r"\r\n|[\n\r\t]")
+ANSWERS_MAX = 2 * QUESTIONS_MAX  # more is no honest answer: refused unread
+_TEXT_PROBLEM = f"A text answer is up to {TEXT_MAX} printable characters (line breaks allowed)."
 # Bounds of a score by kind; a CHOICE or TEXT question has none.
 SCORE_RANGES = {"NPS": (0, 10), "RATING": (1, 5)}
 PROMOTER_FROM = 9  # NPS 9-10 promote; 7-8 are passive; 0-6 detract
@@ -84,10 +86,33 @@ class Answer:
 def check_survey(name: str, questions: list[Question]) -> tuple[str, tuple[Question, ...]]:
     """The survey's name and questions as stored (trimmed), or every problem at once."""
     problems = ProblemCollector()
+    clean_name = _check_name(name, problems)
+    cleaned = _check_questions(questions, problems)
+    problems.raise_if_any()
+    assert clean_name is not None
+    return clean_name, cleaned
+
+
+def check_changes(name: str | None, questions: list[Question] | None) -> None:
+    """What an update gives (None: unchanged), checked before the survey is read."""
+    problems = ProblemCollector()
+    if name is not None:
+        _check_name(name, problems)
+    if questions is not None:
+        _check_questions(questions, problems)
+    problems.raise_if_any()
+
+
+def _check_name(name: str, problems: ProblemCollector) -> str | None:
     bad = ErrorCode.INVALID_SURVEY
-    clean_name = problems.one_line_text("name", name, max_length=NAME_MAX, label="name", code=bad)
+    return problems.one_line_text("name", name, max_length=NAME_MAX, label="name", code=bad)
+
+
+def _check_questions(questions: list[Question], problems: ProblemCollector) -> tuple[Question, ...]:
     if not 1 <= len(questions) <= QUESTIONS_MAX:
-        problems.add("questions", f"A survey has 1 to {QUESTIONS_MAX} questions.", bad)
+        problems.add(
+            "questions", f"A survey has 1 to {QUESTIONS_MAX} questions.", ErrorCode.INVALID_SURVEY
+        )
     cleaned: list[Question] = []
     seen: set[str] = set()
     for index, question in enumerate(questions[:QUESTIONS_MAX]):
@@ -98,9 +123,7 @@ def check_survey(name: str, questions: list[Question]) -> tuple[str, tuple[Quest
         except InvalidInput as found:
             for problem in found.problems:
                 problems.add(problem.field, problem.message, problem.code)
-    problems.raise_if_any()
-    assert clean_name is not None
-    return clean_name, tuple(cleaned)
+    return tuple(cleaned)
 
 
 def _check_question(question: Question, problems: ProblemCollector, seen: set[str]) -> Question:
@@ -132,6 +155,29 @@ def _check_question(question: Question, problems: ProblemCollector, seen: set[st
     return Question(question.key, question.kind, prompt or "", question.required, tuple(options))
 
 
+def check_answer_texts(answers: list[Answer]) -> None:
+    """What can be judged of answers before their survey is read: how many, and that every
+    key, choice and text is bounded plain text."""
+    problems = ProblemCollector()
+    bad = ErrorCode.INVALID_ANSWERS
+    if len(answers) > ANSWERS_MAX:
+        problems.add("answers", f"A survey has at most {QUESTIONS_MAX} questions to answer.", bad)
+    for index, answer in enumerate(answers[:ANSWERS_MAX]):
+        at = ("answers", str(index))
+        if _KEY.fullmatch(answer.question_key) is None:
+            problems.add((*at, "questionKey"), "No question of the survey has this key.", bad)
+        if answer.choice is not None and clean_text(answer.choice, max_length=OPTION_MAX) is None:
+            problems.add((*at, "choice"), "The choice is none of the question's options.", bad)
+        if answer.text is not None and not _fitting_text(answer.text):
+            problems.add((*at, "text"), _TEXT_PROBLEM, bad)
+    problems.raise_if_any()
+
+
+def _fitting_text(text: str) -> bool:
+    trimmed = text.strip()
+    return len(trimmed) <= TEXT_MAX and is_plain(_TEXT_BREAKS.sub(" ", trimmed))
+
+
 def check_answers(questions: tuple[Question, ...], answers: list[Answer]) -> tuple[Answer, ...]:
     """The answers as stored, in the questions' order (a TEXT trimmed, an empty optional text
     left out), or every problem at once: an unknown or repeated key, a missing required answer,
@@ -140,7 +186,7 @@ def check_answers(questions: tuple[Question, ...], answers: list[Answer]) -> tup
     bad = ErrorCode.INVALID_ANSWERS
     by_key = {question.key: question for question in questions}
     given: dict[str, Answer] = {}
-    for index, answer in enumerate(answers[: 2 * QUESTIONS_MAX]):
+    for index, answer in enumerate(answers[:ANSWERS_MAX]):
         at = ("answers", str(index))
         if answer.question_key not in by_key:
             problems.add((*at, "questionKey"), "No question of the survey has this key.", bad)
@@ -149,7 +195,7 @@ def check_answers(questions: tuple[Question, ...], answers: list[Answer]) -> tup
         else:
             checked = _check_answer(by_key[answer.question_key], answer, at, problems)
             given[answer.question_key] = checked
-    if len(answers) > 2 * QUESTIONS_MAX:
+    if len(answers) > ANSWERS_MAX:
         problems.add("answers", f"A survey has at most {QUESTIONS_MAX} questions to answer.", bad)
     for question in questions:
         found = given.get(question.key)
@@ -178,12 +224,8 @@ def _check_answer(
     text = None
     if kind is QuestionKind.TEXT and answer.text is not None:
         text = answer.text.strip() or None
-        if text is not None and (len(text) > TEXT_MAX or not is_plain(_TEXT_BREAKS.sub(" ", text))):
-            problems.add(
-                (*at, "text"),
-                f"A text answer is up to {TEXT_MAX} printable characters (line breaks allowed).",
-                bad,
-            )
+        if text is not None and not _fitting_text(text):
+            problems.add((*at, "text"), _TEXT_PROBLEM, bad)
     score = answer.score if wanted == "score" else None
     choice = answer.choice if wanted == "choice" else None
     return Answer(question.key, score, choice, text)

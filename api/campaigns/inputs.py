@@ -54,8 +54,10 @@ class ExperimentArmInput:
     weight: int = strawberry.field(description="1 to 1000: its share of the members.")
 
 
-@strawberry.input(description="A campaign's settings (an update replaces them all): the fields of "
-    "createCampaign and updateCampaign.")
+@strawberry.input(
+    description="A campaign's settings (an update replaces them all): the fields of "
+    "createCampaign and updateCampaign."
+)
 class CampaignInput:
     name: str = strawberry.field(description="1-80 characters on one line, unique in the program.")
     trigger: rules.Trigger = strawberry.field(description="What makes it reach a member.")

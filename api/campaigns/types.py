@@ -16,6 +16,7 @@ from api.auth import Role
 from api.campaigns.results import CampaignResults, results_of
 from api.context import Context
 from api.enums import described_enum
+from api.insights.types import Segment, visible_segment
 from domain import campaign_delivery as delivery
 from domain import campaigns as rules
 from domain.preferences import Channel
@@ -166,6 +167,15 @@ class Campaign(relay.Node):
     )
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
+    segment_key: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="The segment whose members it reaches; null: none (see segmentId)."
+    )
+    async def segment(self, info: strawberry.Info[Context, Any]) -> Segment | None:
+        if self.segment_key is None:
+            return None
+        return await visible_segment(info, self.segment_key)
 
     @strawberry.field(description="Its deliveries so far by status (statuses with none left out).")
     async def delivery_counts(self, info: strawberry.Info[Context, Any]) -> list[DeliveryCount]:
@@ -206,7 +216,8 @@ class Campaign(relay.Node):
         return cls(
             campaign_id=campaign.id, name=campaign.name, status=rules.Status(campaign.status),
             trigger=rules.Trigger(campaign.trigger),
-            segment_id=_global("Segment", campaign.segment_id), starts_at=campaign.starts_at,
+            segment_id=_global("Segment", campaign.segment_id), segment_key=campaign.segment_id,
+            starts_at=campaign.starts_at,
             ends_at=campaign.ends_at, message=message,
             survey_id=_global("Survey", campaign.survey_id), offer=offer, experiment=experiment,
             at_risk_threshold=campaign.at_risk_threshold,

@@ -148,11 +148,13 @@ class FeedbackMutations:
         input: Annotated[UpdateSurveyInput, strawberry.argument(description=INPUT)],
     ) -> SurveyPayload:
         async def run(program_id: int) -> SurveyModel:
+            questions = _questions(input.questions) if input.questions is not None else None
+            rules.check_changes(input.name, list(questions) if questions is not None else None)
             command = commands.UpdateSurvey(
                 program_id=program_id,
                 survey_id=_survey_key(input.id, "id"),
                 name=input.name,
-                questions=_questions(input.questions) if input.questions is not None else None,
+                questions=questions,
             )
             return await info.context.bus.handle(command)
 
@@ -194,6 +196,8 @@ class FeedbackMutations:
         try:
             survey_id = _survey_key(input.survey_id, "surveyId")
             check_key(input.idempotency_key)
+            given = [rules.Answer(a.question_key, a.score, a.choice, a.text) for a in input.answers]
+            rules.check_answer_texts(given)
             me = await info.context.me()
             if me is None:
                 raise InvalidInput(
@@ -206,10 +210,7 @@ class FeedbackMutations:
                     member_id=me.id,
                     actor=actor(principal.role.value, principal.subject),
                     survey_id=survey_id,
-                    answers=tuple(
-                        rules.Answer(a.question_key, a.score, a.choice, a.text)
-                        for a in input.answers
-                    ),
+                    answers=tuple(given),
                     idempotency_key=input.idempotency_key,
                 )
             )

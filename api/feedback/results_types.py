@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
+from api.feedback.enums import QuestionKind
 from domain import survey_results
-from domain.surveys import QuestionKind
 
 
 @strawberry.type(description="Net Promoter Score of the survey's first NPS question. Admins.")

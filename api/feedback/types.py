@@ -12,8 +12,8 @@ from strawberry.dataloader import DataLoader
 
 from api.auth import Role
 from api.context import Context
-from api.enums import described_enum
 from api.errors import ClientError, TopLevelCode
+from api.feedback.enums import QuestionKind, SurveyStatus
 from api.feedback.results_types import SurveyResults
 from api.permissions import IsAdmin
 from api.relay import AFTER, FIRST, decode_cursor, decode_global_id, keyset_connection, page_size
@@ -26,43 +26,11 @@ from loyalty.feedback.models import SurveyResponse as ResponseModel
 
 TEXT_CURSOR = "survey-text"
 
-described_enum(
-    rules.QuestionKind,
-    name="SurveyQuestionKind",
-    description="What a survey question asks for.",
-    values={
-        "NPS": "How likely the member is to recommend: a score from 0 to 10.",
-        "RATING": "A score from 1 to 5.",
-        "CHOICE": "One of the question's 2-10 options.",
-        "TEXT": "The member's own words, up to 500 characters (line breaks allowed).",
-    },
-)
-described_enum(
-    rules.SurveyStatus,
-    name="SurveyStatus",
-    description="Where a survey stands.",
-    values={
-        "DRAFT": "Being written: may change; takes no answers.",
-        "OPEN": "Takes answers; its questions no longer change.",
-        "CLOSED": "Takes no more answers; its results stay.",
-    },
-)
-described_enum(
-    rules.NpsBucket,
-    name="NpsBucket",
-    description="Where an NPS score falls.",
-    values={
-        "PROMOTER": "9 or 10.",
-        "PASSIVE": "7 or 8.",
-        "DETRACTOR": "0 to 6.",
-    },
-)
-
 
 @strawberry.type(description="One question of a survey. Members, admins.")
 class SurveyQuestion:
     key: str = strawberry.field(description="Its stable key: answers and results name it.")
-    kind: rules.QuestionKind = strawberry.field(description="What it asks for.")
+    kind: QuestionKind = strawberry.field(description="What it asks for.")
     prompt: str = strawberry.field(description="What the member reads, up to 200 characters.")
     required: bool = strawberry.field(description="Whether an answer must give it.")
     options: list[str] = strawberry.field(description="A CHOICE's options; empty otherwise.")
@@ -167,7 +135,7 @@ class SurveyTextAnswerConnection(relay.Connection[SurveyTextAnswer]):
 class Survey(relay.Node):
     survey_id: relay.NodeID[int]
     name: str = strawberry.field(description="The survey's name, 1-80 characters.")
-    status: rules.SurveyStatus = strawberry.field(description="Where it stands.")
+    status: SurveyStatus = strawberry.field(description="Where it stands.")
     questions: list[SurveyQuestion] = strawberry.field(description="Its 1-10 questions.")
     opened_at: datetime | None = strawberry.field(description="When it opened; null: a draft.")
     closed_at: datetime | None = strawberry.field(description="When it closed; null: not yet.")
@@ -241,7 +209,7 @@ class Survey(relay.Node):
         return cls(
             survey_id=survey.id,
             name=survey.name,
-            status=rules.SurveyStatus(survey.status),
+            status=SurveyStatus(survey.status),
             questions=[
                 SurveyQuestion(
                     key=q.key,

@@ -1,5 +1,5 @@
 """A member's `rfm` and `segments` fields: the member itself and the program's staff, behind the
-member's profiling consent, checked and logged (once a day per reader) when read.
+member's profiling consent, checked and logged (once a day) when read.
 
 Without consent: no scores for anyone, and no segments for the member and the storefront; an
 admin still sees the non-behavioural segments the member is in (behavioural ones never hold it)."""
@@ -15,7 +15,6 @@ from api.auth import Role
 from api.context import Context
 from api.errors import ClientError, TopLevelCode
 from api.insights.types import RfmScore, Segment
-from domain.validation import actor
 from loyalty.insights import reads
 
 
@@ -39,7 +38,6 @@ async def _consented(
     consented = await reads.profiling_allowed(
         program.id,
         member_id,
-        actor=actor(principal.role.value, principal.subject),
         reason=f"{what} read by {principal.role.value}",
         at=context.clock.now(),
     )

@@ -84,8 +84,9 @@ class MemberPrediction:
         name="expectedOrdersNext90Days", description="Orders expected in the next 90 days."
     )
     expected_next_order_at: datetime | None = strawberry.field(
-        description="When the next order is expected if the member is still active: now plus "
-        "the expected wait E[1/lambda] of its posterior order rate; null when the wait is unbounded."
+        description="When the next order is expected if the member is still active: the day "
+        "by which it has ordered again with probability one half under its posterior order "
+        "rate (the median wait); null when that is over ten years away."
     )
     why: list[PredictionFactor] = strawberry.field(description="The reasons, one per factor.")
     model_version: str = strawberry.field(

@@ -22,8 +22,9 @@ from api.enums import described_enum
 from api.permissions import IsAdmin
 from api.relay import AFTER, FIRST, decode_cursor, encode_cursor, page_size
 from domain import segments as rules
+from domain.segments import Rules
 from loyalty.insights import reads
-from loyalty.insights.segments import segment_member_page, segment_size
+from loyalty.insights.segments import segment_member_page
 
 if TYPE_CHECKING:
     from api.members.types import MemberConnection
@@ -120,14 +121,23 @@ class Segment(relay.Node):
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
+    rules_held: strawberry.Private[Rules]
+
     @strawberry.field(
         description="How many members it holds now (0 once archived). Admin.",
         permission_classes=[IsAdmin],
     )
     async def size(self, info: strawberry.Info[Context, Any]) -> int:
-        program = await info.context.require_program()
-        found = await segment_size(_db(), program.id, self.segment_id, now=info.context.clock.now())
-        return found or 0
+        if self.archived_at is not None:
+            return 0
+        context = info.context
+
+        async def load(held: list[Rules]) -> list[int]:
+            program = await context.require_program()
+            return await reads.segment_sizes(program.id, held, now=context.clock.now())
+
+        found: int = await context.loader("insights.segment_sizes", load).load(self.rules_held)
+        return found
 
     @strawberry.field(
         description="Its members now, by member id (empty once archived). Admin.",
@@ -184,6 +194,7 @@ class Segment(relay.Node):
             archived_at=row.archived_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            rules_held=row.rules,
         )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from backbone.bus import Registry
 from backbone.jobs import Job
 from domain.events import MemberErased
-from loyalty.campaigns import catalog, commands, delivery, jobs, privacy
+from loyalty.campaigns import catalog, commands, delivery, gift_export, jobs, privacy
 
 
 def registry() -> Registry:
@@ -20,4 +20,5 @@ def registry() -> Registry:
     part.jobs.append(Job("campaigns.deliver", jobs.EVERY_MINUTE, jobs.deliver_due))
     part.react(MemberErased, privacy.forget_member)
     part.exports.append(privacy.export_part)
+    part.exports.append(gift_export.export_part)
     return part

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise import connections
 
@@ -87,7 +88,7 @@ async def campaign_results(program_id: int, campaign_id: int) -> Results | None:
     window = int(campaign["conversion_window_days"])
     rows = await connection.execute_query_dict(_RESULTS, [campaign_id, program_id, window])
     counted = {row["arm"]: row for row in rows}
-    keys = [arm["key"] for arm in _arms(campaign["arms"])] or [DEFAULT_ARM]
+    keys = _arm_keys(campaign["arms"]) or [DEFAULT_ARM]
     keys += [key for key in sorted(counted) if key not in keys and key != HOLDOUT]
     holdout = counted.get(HOLDOUT)
     held = (int(holdout["members"]), int(holdout["conversions"])) if holdout else (0, 0)
@@ -114,9 +115,10 @@ async def campaign_results(program_id: int, campaign_id: int) -> Results | None:
     return Results(window, tuple(results))
 
 
-def _arms(value: object) -> list[dict[str, object]]:
+def _arm_keys(value: Any) -> list[str]:
+    """The campaign's arm keys in their order (its `arms` JSON, as text or decoded)."""
     arms = json.loads(value) if isinstance(value, str) else value
-    return list(arms or [])
+    return [str(arm["key"]) for arm in arms or []]
 
 
 def _money(amount: object, currency: str) -> Decimal:

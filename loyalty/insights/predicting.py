@@ -125,7 +125,8 @@ async def recompute(command: RecomputePredictions, uow: UnitOfWork) -> Outcome:
             sql.WRITE_ASSOCIATIONS, [program_id, ANALYTICS, default_basis(ANALYTICS), now]
         )
         await connection.execute_query(sql.STALE_ASSOCIATIONS, [program_id, now])
-    return Outcome(FITTED if fit else INSUFFICIENT_DATA, version, predicted, reorders, associations)
+    status = FITTED if fit else INSUFFICIENT_DATA
+    return Outcome(status, version, predicted, len(reorders), len(associations))
 
 
 async def recompute_all(bus: MessageBus) -> dict[int, Outcome]:

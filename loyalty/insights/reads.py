@@ -37,6 +37,7 @@ SELECT recency_days, frequency, monetary, recency_score, frequency_score, moneta
   computed_at FROM member_rfm WHERE member_id = $1 AND program_id = $2
 """
 _USED = (DataCategory.PURCHASE_HISTORY, DataCategory.LOYALTY_ACTIVITY)
+SCORES_ACTOR = "system:insights.segments"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +102,17 @@ async def live_segments(connection: BaseDBAsyncClient, program_id: int) -> int:
     return int(row["n"])
 
 
-async def profiling_allowed(
-    program_id: int, member_id: int, *, actor: str, reason: str, at: datetime
-) -> bool:
-    """Whether the member consents to profiling now, logging the use (once a day per actor)
-    when it does: the gate of every read of a member's scores and segments."""
+async def profiling_allowed(program_id: int, member_id: int, *, reason: str, at: datetime) -> bool:
+    """Whether the member consents to profiling now, logging the use (once a day) when it does:
+    the gate of every read of a member's scores and segments. The log's actor is this feature,
+    never the reader's token subject (a member's is its externalId, which erasure forgets)."""
     return await use_if_allowed(
         _db(),
         program_id=program_id,
         member_id=member_id,
         purpose=PROFILING,
         categories=_USED,
-        actor=actor,
+        actor=SCORES_ACTOR,
         reason=reason,
         at=at,
     )
@@ -150,3 +150,20 @@ async def member_segments(
         )
     rows = await db.execute_query_dict("\nUNION ALL\n".join(parts), params)
     return [found[row["at"]] for row in sorted(rows, key=lambda row: row["at"])]
+
+
+async def segment_sizes(program_id: int, rules: list[Rules], *, now: datetime) -> list[int]:
+    """How many members each of the rules holds now: one statement for a page of segments."""
+    if not rules:
+        return []
+    parts: list[str] = []
+    params: list[Any] = []
+    for index, each in enumerate(rules):
+        sql, more = compile_rules(
+            each, program_id=program_id, now=now, first_placeholder=len(params) + 1
+        )
+        params += more
+        parts.append(f"SELECT {index} AS at, count(*) AS n FROM ({sql}) s")  # noqa: S608
+    rows = await _db().execute_query_dict("\nUNION ALL\n".join(parts), params)
+    counts = {row["at"]: int(row["n"]) for row in rows}
+    return [counts[index] for index in range(len(rules))]

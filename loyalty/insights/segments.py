@@ -104,17 +104,3 @@ async def in_segment(
         [member_id, *query.params],
     )
     return bool(rows[0]["hit"])
-
-
-async def segment_size(
-    connection: BaseDBAsyncClient, program_id: int, segment_id: int, *, now: datetime
-) -> int | None:
-    """How many members the segment holds now (None: not the program's, or archived)."""
-    query = await segment_query(connection, program_id, segment_id, now=now)
-    if query is None:
-        return None
-    rows = await connection.execute_query_dict(
-        f"SELECT count(*) AS n FROM ({query.sql}) s",  # noqa: S608 - compiled
-        query.params,
-    )
-    return int(rows[0]["n"])

@@ -18,7 +18,7 @@ from domain.clawback import clawback
 from domain.events import PointsTransferReversed
 from domain.validation import ErrorCode, InvalidInput, Problem
 from loyalty.points.transfer_commands import ReverseTransfer, TransferDone
-from loyalty.points.transfers import open_pair, source_ref
+from loyalty.points.transfers import Side, open_pair, source_ref
 from loyalty.programs import in_force
 
 _TRANSFER = """
@@ -51,9 +51,14 @@ async def reverse_transfer(command: ReverseTransfer, uow: UnitOfWork) -> Transfe
         if not rows:
             raise _not_found()
         found = rows[0]
-        side = (command.actor, command.idempotency_key)
+        # The sender only earns its points back; the recipient may spend any of its lots.
         accounts = await open_pair(
-            uow, program_id, {found["sender_id"]: side, found["recipient_id"]: side}
+            uow,
+            program_id,
+            {
+                found["sender_id"]: Side(command.actor, command.idempotency_key, spends=False),
+                found["recipient_id"]: Side(command.actor, command.idempotency_key, spends=True),
+            },
         )
         [found] = await connection.execute_query_dict(_TRANSFER, [program_id, command.transfer_id])
         if found["reversed_at"] is not None:

@@ -12,6 +12,9 @@ concurrent transfers cannot both fit under a cap only one fits under.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from backbone import idempotency
 from backbone.uow import UnitOfWork
 from domain import transfers as rules
@@ -27,24 +30,33 @@ from loyalty.programs import ProgramRef, in_force
 # recipient never learns the sender's externalId, and the sender's erasure leaves nothing behind.
 RECIPIENT_SIDE_ACTOR = "member"
 
-_SENDER = "SELECT id FROM member WHERE program_id = $1 AND external_id = $2"
+_SENDER = "SELECT id, created_at FROM member WHERE program_id = $1 AND external_id = $2"
 _RECIPIENT = """
 SELECT member_id FROM referral_code WHERE program_id = $1 AND code = $2 AND retired_at IS NULL
 """
-_ENROLLED = "SELECT created_at FROM member WHERE id = $1"
+# With the new transfer's id, drawn first: its entries name it as their source.
 _TODAY = """
-SELECT
+SELECT nextval(pg_get_serial_sequence('points_transfer', 'id')) AS id,
   (SELECT COALESCE(SUM(points), 0) FROM points_transfer WHERE sender_id = $1 AND local_day = $3)
     AS sent,
   (SELECT COALESCE(SUM(points), 0) FROM points_transfer WHERE recipient_id = $2 AND local_day = $3)
     AS received
 """
-_NEXT_ID = "SELECT nextval(pg_get_serial_sequence('points_transfer', 'id')) AS id"
 _INSERT = """
 INSERT INTO points_transfer (id, program_id, sender_id, recipient_id, points, message,
   sent_entry_id, received_entry_id, received_lot_id, local_day, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One member of a two-member write: who its entries name as writer, under which key, and
+    whether its write spends (every lot loaded) or only earns (only what falls due)."""
+
+    actor: str
+    idempotency_key: str | None
+    spends: bool
 
 
 async def transfer_points(command: TransferPoints, uow: UnitOfWork) -> TransferDone:
@@ -77,24 +89,26 @@ async def transfer_points(command: TransferPoints, uow: UnitOfWork) -> TransferD
         found = await connection.execute_query_dict(_RECIPIENT, [program_id, code]) if code else []
         if not found:
             raise _unavailable()
-        sender_id, recipient_id = senders[0]["id"], found[0]["member_id"]
-        rules.check_not_self(sender_id, recipient_id)
+        sender, recipient_id = senders[0], found[0]["member_id"]
+        rules.check_not_self(sender["id"], recipient_id)
         accounts = await open_pair(
             uow,
             program_id,
-            {sender_id: (command.actor, command.idempotency_key), recipient_id: _RECIPIENT_SIDE},
+            {
+                sender["id"]: Side(command.actor, command.idempotency_key, spends=True),
+                recipient_id: Side(RECIPIENT_SIDE_ACTOR, None, spends=False),
+            },
         )
-        giver, taker = accounts[sender_id], accounts[recipient_id]
+        giver, taker = accounts[sender["id"]], accounts[recipient_id]
         giver.require_active()
         if taker.status is not MemberStatus.ACTIVE:
             raise _unavailable()
         program = await in_force(connection, command.program, version=giver.program_version)
-        transfer_id = await _move(uow, program, giver, taker, command.points, message, settings)
+        transfer_id = await _move(
+            uow, program, giver, taker, command, message, settings, sender["created_at"]
+        )
         await uow.remember({"transfer": transfer_id})
     return TransferDone(transfer_id=transfer_id, replayed=False)
-
-
-_RECIPIENT_SIDE: tuple[str, str | None] = (RECIPIENT_SIDE_ACTOR, None)
 
 
 async def _move(
@@ -102,24 +116,21 @@ async def _move(
     program: ProgramRef,
     giver: Account,
     taker: Account,
-    points: int,
+    command: TransferPoints,
     message: str | None,
     settings: rules.TransferSettings,
+    enrolled_at: datetime,
 ) -> int:
-    connection, now = uow.connection, giver.now
+    connection, now, points = uow.connection, giver.now, command.points
     await giver.settle_due()
     await taker.settle_due()
     day = rules.day_of(now, program.timezone)
     [today] = await connection.execute_query_dict(_TODAY, [giver.member_id, taker.member_id, day])
-    [enrolled] = await connection.execute_query_dict(_ENROLLED, [giver.member_id])
     parties = rules.Parties(
-        sender_enrolled_at=enrolled["created_at"],
-        sent_today=today["sent"],
-        received_today=today["received"],
+        sender_enrolled_at=enrolled_at, sent_today=today["sent"], received_today=today["received"]
     )
     rules.check_parties(points, parties, settings, now)
-    [row] = await connection.execute_query_dict(_NEXT_ID)
-    transfer_id: int = row["id"]
+    transfer_id: int = today["id"]
     source = source_ref(transfer_id)
     out = rules.sent(giver.balance, list(giver.lots.values()), points, now)
     sent = await giver.post(
@@ -152,17 +163,15 @@ async def _move(
     return transfer_id
 
 
-async def open_pair(
-    uow: UnitOfWork, program_id: int, sides: dict[int, tuple[str, str | None]]
-) -> dict[int, Account]:
-    """Lock and load both members' accounts by ascending member id (the lock order), each with
-    the actor and idempotency key its entries record."""
+async def open_pair(uow: UnitOfWork, program_id: int, sides: dict[int, Side]) -> dict[int, Account]:
+    """Lock and load both members' accounts by ascending member id (the lock order)."""
     accounts: dict[int, Account] = {}
     for member_id in sorted(sides):
-        actor, key = sides[member_id]
+        side = sides[member_id]
         account = await open_account(
-            uow, program_id, member_id=member_id, actor=actor, idempotency_key=key
-        )
+            uow, program_id, member_id=member_id, actor=side.actor,
+            idempotency_key=side.idempotency_key, all_lots=side.spends,
+        )  # fmt: skip
         assert account is not None  # only a skip_locked open finds no account
         accounts[member_id] = account
     return accounts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 from strawberry import relay
@@ -12,6 +13,7 @@ from backbone.bus import MessageBus
 from domain.clock import FixedClock
 from loyalty.campaigns.offers import grant_on_delivery
 from tests.conftest import START
+from tests.e2e.campaign_helpers import CANCEL, act, deliver, running
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.offer_helpers import campaign, delivered
 from tests.e2e.points_helpers import (
@@ -21,9 +23,12 @@ from tests.e2e.points_helpers import (
     balance,
     ledger,
     lines,
+    member_token,
     reverse,
 )
+from tests.e2e.privacy_helpers import erase, exported
 from tests.e2e.rewards_helpers import create_reward, redeem_reward
+from tests.e2e.test_query_counts import StatementLog
 
 DAY = timedelta(days=1)
 
@@ -178,3 +183,85 @@ async def _member_ids(*external_ids: str) -> list[int]:
     )
     by_name = {row["external_id"]: row["id"] for row in rows}
     return [by_name[name] for name in external_ids]
+
+
+async def test_two_delivery_runs_at_once_give_each_reached_member_its_gift_once(
+    gql: GraphQLClient, bus: MessageBus
+) -> None:
+    await provision(gql)
+    names = [f"m{i}" for i in range(8)]
+    for name in names:
+        await enroll(gql, name)
+    campaign_ = await running(
+        gql, name="gift", message=None, holdoutPercent=25, offer={"kind": "GIFT", "points": 30}
+    )
+    await asyncio.gather(deliver(bus), deliver(bus))
+    await deliver(bus)
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT m.external_id, d.status FROM campaign_delivery d JOIN member m"
+        " ON m.id = d.member_id WHERE d.campaign_id = $1",
+        [_pk(campaign_["id"])],
+    )
+    status = {row["external_id"]: row["status"] for row in rows}
+    assert sorted(status) == names
+    assert set(status.values()) <= {"OFFERED", "HELD_OUT"}
+    for name in names:
+        expected = 30 if status[name] == "OFFERED" else 0
+        assert (await balance(gql, name))["available"] == expected, name
+    gifted = next(name for name in names if status[name] == "OFFERED")
+    [exported_gift] = (await exported(gql, member_token(gifted)))["campaignGifts"]
+    assert exported_gift["points"] == 30
+    # Erasure keeps the gift (ids and points only): the campaign's account still adds up.
+    [gifted_id] = await _member_ids(gifted)
+    member_global = str(relay.GlobalID("Member", str(gifted_id)))
+    assert (await erase(gql, id=member_global))["userErrors"] == []
+    [account] = await connections.get("default").execute_query_dict(
+        "SELECT a.given_points, (SELECT sum(points) FROM campaign_gift) AS gifts"
+        " FROM campaign_gift_account a"
+    )
+    assert (
+        account["given_points"] == account["gifts"] == 30 * list(status.values()).count("OFFERED")
+    )
+    await assert_ledger_audits_clean()
+
+
+async def test_a_cancelled_campaigns_multiplier_stops_applying(
+    gql: GraphQLClient, bus: MessageBus, clock: FixedClock
+) -> None:
+    await provision(gql)
+    await enroll(gql, "ann")
+    offer = {"kind": "POINTS_MULTIPLIER", "multiplier": "2", "endsAt": "2026-07-15T12:00:00Z"}
+    campaign_ = await running(gql, name="double", message=None, offer=offer)
+    await deliver(bus)
+    clock.set(START + DAY)
+    assert lines((await award_order(gql, "ann", "o-1", "10"))["entry"]) == [
+        ("BASE", 10), ("CAMPAIGN", 10),
+    ]  # fmt: skip
+    assert (await act(gql, CANCEL, campaign_["id"]))["userErrors"] == []
+    assert lines((await award_order(gql, "ann", "o-2", "10"))["entry"]) == [("BASE", 10)]
+
+
+async def test_an_award_with_a_campaign_multiplier_costs_no_statement_more(
+    gql: GraphQLClient, clock: FixedClock
+) -> None:
+    await provision(gql)
+    for name in ("ann", "bob"):
+        await enroll(gql, name)
+    double = await campaign("double", "POINTS_MULTIPLIER", START, multiplier="2")
+    await delivered(double.id, "ann", "SENT", START)
+    clock.set(START + DAY)
+    logger = logging.getLogger("tortoise.db_client")
+    log, level = StatementLog(), logger.level
+    logger.addHandler(log)
+    logger.setLevel(logging.DEBUG)
+    try:
+        offered = await award_order(gql, "ann", "o-ann", "10")
+        with_offer = len(log.statements)
+        plain = await award_order(gql, "bob", "o-bob", "10")
+        without = len(log.statements) - with_offer
+    finally:
+        logger.removeHandler(log)
+        logger.setLevel(level)
+    assert lines(offered["entry"]) == [("BASE", 10), ("CAMPAIGN", 10)]
+    assert lines(plain["entry"]) == [("BASE", 10)]
+    assert with_offer == without

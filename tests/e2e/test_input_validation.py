@@ -49,6 +49,9 @@ KEY = {"idempotencyKey": "k-1", "externalId": "ann"}
 ORDER_LINE = {"sku": "A", "quantity": 1, "unitPrice": "10.00", "category": "shoes"}
 ORDER = {"orderId": "o-2", "total": "10.00", "currency": "EUR", "lines": [ORDER_LINE]}
 CONSENT = {"purpose": "marketing_email", "granted": True}
+# A survey id no program has: every other field is judged before the survey is looked up.
+SURVEY = "U3VydmV5OjE="  # Survey:1
+SURVEY_QUESTION = {"key": "pick", "kind": "CHOICE", "prompt": "Pick one", "options": ["A", "B"]}
 # Valid inputs, by mutation; one per branch of a @oneOf input.
 VALID: list[tuple[str, Role, dict[str, Any]]] = [
     (
@@ -302,6 +305,19 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ),
     ("updateChallenge", Role.ADMIN, {"id": "", "name": "Critic", "description": "Reviews"}),
     ("joinChallenge", Role.MEMBER, {"challengeId": ""}),
+    ("createSurvey", Role.ADMIN, {"name": "Q3", "questions": [SURVEY_QUESTION]}),
+    ("updateSurvey", Role.ADMIN, {"id": SURVEY, "name": "Q3", "questions": [SURVEY_QUESTION]}),
+    ("openSurvey", Role.ADMIN, {"id": SURVEY}),
+    ("closeSurvey", Role.ADMIN, {"id": SURVEY}),
+    (
+        "submitFeedback",
+        Role.MEMBER,
+        {
+            "surveyId": SURVEY,
+            "answers": [{"questionKey": "pick", "choice": "A"}],
+            "idempotencyKey": "k-1",
+        },
+    ),
 ]
 NEW_WEBHOOK = """mutation { createWebhookSubscription(input: {url: "https://hooks.example/in",
   eventTypes: ["points.earned"]}) { subscription { id } } }"""

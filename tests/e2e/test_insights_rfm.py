@@ -88,6 +88,13 @@ async def test_scores_are_exact_quintiles_of_a_hand_built_history(
     ann = found["ann"]
     assert ann is not None
     assert ann["computedAt"] == "2026-07-15T12:00:00+00:00"
+    usage = await gql.ok(
+        "{ me { dataUsage(first: 20) { edges { node { purpose usedBy reason } } } } }",
+        bearer=member_token("ann"),
+    )
+    uses = [edge["node"] for edge in usage["me"]["dataUsage"]["edges"]]
+    assert {"purpose": "profiling", "usedBy": "system:insights.segments",
+            "reason": "RFM scores read by member"} in uses  # fmt: skip
 
 
 async def test_scores_spread_over_one_to_five_with_ties_for_more_members(

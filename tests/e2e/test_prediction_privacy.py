@@ -36,8 +36,9 @@ async def test_the_export_holds_the_members_reorders_and_order_lines(
     document = await exported(gql, member_token("ann"))
     assert document["prediction"] is None  # one member: too little data to fit
     [reorder] = document["reorders"]
-    assert reorder["sku"] == "BEANS" and reorder["cycleDays"] == 12.0
-    assert [f["code"] for f in reorder["why"]][0] == "ORDERS_OF_SKU"
+    assert reorder["sku"] == "BEANS"
+    assert reorder["cycleDays"] == 12.0
+    assert next(f["code"] for f in reorder["why"]) == "ORDERS_OF_SKU"
     lines = document["orderLines"]
     assert [(line["orderId"], line["sku"]) for line in lines] == [
         ("ann-0", "BEANS"),

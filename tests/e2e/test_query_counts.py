@@ -10,7 +10,9 @@ import pytest
 from api.auth import Role
 from bench.screen import REWARDS, STATUS_DOCUMENT, TIERS
 from tests.conftest import token
+from tests.e2e import campaign_helpers
 from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.feedback_helpers import answers, open_survey, submit
 from tests.e2e.tier_helpers import configure_tiers
 
 pytestmark = pytest.mark.e2e
@@ -261,8 +263,6 @@ async def test_the_mobile_status_screen_costs_the_same_for_one_reward_or_forty(
 async def test_a_members_surveys_with_their_answers_cost_the_same_for_one_or_four(
     gql: GraphQLClient,
 ) -> None:
-    from tests.e2e.feedback_helpers import answers, open_survey, submit
-
     await provision(gql)
     await enroll(gql, "ann")
     document = """{ me { surveys { answered survey { name questions { key } }
@@ -275,3 +275,37 @@ async def test_a_members_surveys_with_their_answers_cost_the_same_for_one_or_fou
     assert len((await gql.ok(document, bearer=member))["me"]["surveys"]) == 4
     # The member, its surveys, their responses, the answers, the responses' surveys.
     assert await _queries(gql, document, member) == one <= 6
+
+
+async def test_listing_segments_with_sizes_costs_the_same_for_one_or_five(
+    gql: GraphQLClient,
+) -> None:
+    await provision(gql)
+    await enroll(gql, "ann")
+    document = "{ segments(first: 100) { edges { node { name size rules { all { field } } } } } }"
+    create = """mutation($input: CreateSegmentInput!) { createSegment(input: $input) {
+      userErrors { code } } }"""
+    rules = {"all": [{"field": "ORDER_COUNT", "operator": "GTE", "number": "0"}]}
+    await gql.ok(create, {"input": {"name": "S0", "rules": rules}}, bearer=ADMIN)
+    one = await _queries(gql, document, ADMIN)
+    for n in range(1, 5):
+        await gql.ok(create, {"input": {"name": f"S{n}", "rules": rules}}, bearer=ADMIN)
+    assert len((await gql.ok(document, bearer=ADMIN))["segments"]["edges"]) == 5
+    # The program, the page of segments, and every size in one statement.
+    assert await _queries(gql, document, ADMIN) == one <= 3
+
+
+async def test_listing_campaigns_with_delivery_counts_costs_the_same_for_one_or_five(
+    gql: GraphQLClient,
+) -> None:
+    await provision(gql)
+    document = (
+        "{ campaigns(first: 100) { edges { node { name deliveryCounts { status count } } } } }"
+    )
+    await campaign_helpers.created(gql, name="C0")
+    one = await _queries(gql, document, ADMIN)
+    for n in range(1, 5):
+        await campaign_helpers.created(gql, name=f"C{n}")
+    assert len((await gql.ok(document, bearer=ADMIN))["campaigns"]["edges"]) == 5
+    # The program, the page of campaigns, and every campaign's counts in one statement.
+    assert await _queries(gql, document, ADMIN) == one <= 3

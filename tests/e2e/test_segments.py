@@ -4,6 +4,7 @@ program boundary, keyset pages of members, and sizes that match a recount."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
@@ -51,14 +52,15 @@ async def _members(gql: GraphQLClient, *names: str, consenting: tuple[str, ...])
         await set_profiling(gql, name, True)
 
 
-async def _predict(name: str, churn: float) -> None:
+async def _predict(name: str, churn: float, next_order_in_days: float | None = None) -> None:
     """A prediction row as the predictions job writes it (that job is another area's)."""
+    expected = None if next_order_in_days is None else START + timedelta(days=next_order_in_days)
     [row] = await connections.get("default").execute_query_dict(
         "SELECT id, program_id FROM member WHERE external_id = $1", [name]
     )
     await MemberPrediction.create(
         member_id=row["id"], program_id=row["program_id"], churn_probability=churn,
-        expected_orders_90d=0.5, expected_next_order_at=None, why=[], model_version="test-1",
+        expected_orders_90d=0.5, expected_next_order_at=expected, why=[], model_version="test-1",
         computed_at=START,
     )  # fmt: skip
 
@@ -99,8 +101,8 @@ async def test_gold_members_at_risk_and_withdrawal_takes_effect_at_once(
             bearer=ADMIN,
         )
         assert data["assignTier"]["userErrors"] == []
-    for name, churn in (("ann", 0.7), ("bob", 0.9), ("eve", 0.8)):
-        await _predict(name, churn)
+    for name, churn, next_order in (("ann", 0.7, 7), ("bob", 0.9, 7.5), ("eve", 0.8, 1)):
+        await _predict(name, churn, next_order)
     at_risk = await create_segment(
         gql,
         "Gold at risk",
@@ -114,8 +116,13 @@ async def test_gold_members_at_risk_and_withdrawal_takes_effect_at_once(
     hidden = await create_segment(
         gql, "Gold", all=[condition("TIER", "IN", texts=["gold", "platinum"])]
     )
+    soon = await create_segment(
+        gql, "Soon", all=[condition("DAYS_TO_EXPECTED_ORDER", "LTE", number="7")]
+    )
     segment_id = at_risk["segment"]["id"]
     assert await members_of(gql, segment_id) == ["ann"]  # bob is not gold, eve not consenting
+    # Expected within 7 days: ann at exactly 7; bob's 7.5 days is an eighth day started.
+    assert await members_of(gql, soon["segment"]["id"]) == ["ann"]
     mine = await gql.ok(MY_SEGMENTS, bearer=member_token("ann"))
     assert mine["me"]["segments"] == [
         {"name": "Gold at risk", "memberVisible": True},
@@ -237,6 +244,11 @@ async def test_archive_update_idempotency_and_the_event_log(gql: GraphQLClient) 
     reused = await create_segment(gql, "Other", idempotencyKey="seg-1")
     assert [e["code"] for e in reused["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
     segment_id = first["segment"]["id"]
+    await create_segment(gql, "Taken")
+    clash = await gql.ok(
+        UPDATE, {"input": {"id": segment_id, "name": "Taken", "rules": {}}}, bearer=ADMIN
+    )
+    assert [e["code"] for e in clash["updateSegment"]["userErrors"]] == ["SEGMENT_NAME_TAKEN"]
     updated = await gql.ok(
         UPDATE,
         {"input": {"id": segment_id, "name": "Recent", "rules": {"all": [LAPSED[0]]}}},
@@ -258,7 +270,26 @@ async def test_archive_update_idempotency_and_the_event_log(gql: GraphQLClient) 
         for e in events["events"]["edges"]
         if e["node"]["type"] == "segment.changed"
     ]
-    assert sorted(changes) == [("ARCHIVED", True), ("CREATED", False), ("UPDATED", True)]
+    assert sorted(changes) == [
+        ("ARCHIVED", True),
+        ("CREATED", False),
+        ("CREATED", False),
+        ("UPDATED", True),
+    ]
+
+
+async def test_concurrent_creates_make_one_segment(gql: GraphQLClient) -> None:
+    await _members(gql, "ann", consenting=())
+    same_name = await asyncio.gather(*(create_segment(gql, "Race") for _ in range(6)))
+    assert sorted(len(p["userErrors"]) for p in same_name) == [0, 1, 1, 1, 1, 1]
+    assert {e["code"] for p in same_name for e in p["userErrors"]} == {"SEGMENT_NAME_TAKEN"}
+    same_key = await asyncio.gather(
+        *(create_segment(gql, "Keyed race", idempotencyKey="race-1") for _ in range(6))
+    )
+    assert all(p["userErrors"] == [] for p in same_key)
+    assert len({p["segment"]["id"] for p in same_key}) == 1
+    listed = await gql.ok("{ segments(first: 10) { edges { node { name } } } }", bearer=ADMIN)
+    assert sorted(e["node"]["name"] for e in listed["segments"]["edges"]) == ["Keyed race", "Race"]
 
 
 async def test_erasure_forgets_scores_and_the_export_holds_them(

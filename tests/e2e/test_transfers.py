@@ -3,6 +3,7 @@ events a transfer records."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -27,6 +28,7 @@ from tests.e2e.points_helpers import (
     points,
 )
 from tests.e2e.test_events import events
+from tests.e2e.test_query_counts import StatementLog, _queries
 from tests.e2e.transfer_helpers import SEND, TRANSFER, my_transfers, reverse, send, setup
 
 pytestmark = pytest.mark.e2e
@@ -240,3 +242,29 @@ async def test_a_member_of_another_program_reaches_no_one_here(gql: GraphQLClien
 
 def _key(global_id: str) -> int:
     return int(relay.GlobalID.from_id(global_id).node_id)
+
+
+async def test_a_transfer_is_fourteen_statements_in_its_transaction_and_a_page_of_them_costs_as_one(
+    gql: GraphQLClient,
+) -> None:
+    """Both members locked and loaded in one statement each (their lots in another), today's
+    totals with the new transfer's id in one, one statement per entry and lot change, one for
+    the transfer, and the outbox with the key's result; then the answer's two reads."""
+    codes = await setup(gql, {"ann": 1_000, "bob": 0})
+    logger = logging.getLogger("tortoise.db_client")
+    log, level = StatementLog(), logger.level
+    logger.addHandler(log)
+    logger.setLevel(logging.DEBUG)
+    try:
+        assert (await send(gql, "ann", codes["bob"], 1))["userErrors"] == []
+    finally:
+        logger.removeHandler(log)
+        logger.setLevel(level)
+    assert len(log.statements) == 16
+    assert log.statements[0].startswith("INSERT INTO idempotency_key")
+    assert log.statements[13].startswith("WITH remembered AS")
+    page = "{ me { transfers(first: 100) { edges { node { id direction senderName } } } } }"
+    one = await _queries(gql, page, member_token("ann"))
+    for _ in range(20):
+        await send(gql, "ann", codes["bob"], 1)
+    assert await _queries(gql, page, member_token("ann")) == one <= 3

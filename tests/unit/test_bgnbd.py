@@ -68,11 +68,14 @@ def test_a_long_silence_after_regular_orders_raises_the_risk_and_says_so(
     assert once.churn_probability == 0.0  # the model sees no drop-out before a repeat order
     [recency, *_] = gone.why
     assert recency.code == "DAYS_SINCE_LAST_ORDER"
-    assert recency.value == 120.0 and recency.reference == pytest.approx(6.0)
-    assert recency.direction is Direction.RAISES_RISK and recency.effect > 0
+    assert recency.value == 120.0
+    assert recency.reference == pytest.approx(6.0)
+    assert recency.direction is Direction.RAISES_RISK
+    assert recency.effect > 0
     assert {f.code for f in gone.why} == {"DAYS_SINCE_LAST_ORDER", "ORDERS", "TENURE"}
     assert fresh.expected_orders_90d > gone.expected_orders_90d
-    assert fresh.expected_next_order_at is not None and fresh.expected_next_order_at > NOW
+    assert fresh.expected_next_order_at is not None
+    assert fresh.expected_next_order_at > NOW
 
 
 def test_the_model_beats_the_recency_baseline_on_discrimination_and_calibration() -> None:

@@ -48,7 +48,7 @@ EXPECTED = {
     ("loyalty/insights/prediction_reads.py", "may_use"),
     # profiling (CONSENT): a member's RFM scores are read only with it (null without), and its
     # segments shown to the member or the storefront only with it (empty without); the use is
-    # logged once a day per reader. (Segments themselves judge consent in SQL, set-based.)
+    # logged once a day. (Segments themselves judge consent in SQL, set-based.)
     ("loyalty/insights/reads.py", "use_if_allowed"),
     # profiling (CONSENT): a behavioural campaign (a reorder or at-risk trigger, a behavioural
     # segment) decides only for members who consent, judged again in the delivery's write;

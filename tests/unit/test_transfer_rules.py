@@ -121,7 +121,8 @@ def test_sending_spends_soonest_expiring_lots_and_receiving_makes_a_lot() -> Non
         -30,
         0,
     )
-    assert into.new_lot is not None and into.new_lot.remaining == 40
+    assert into.new_lot is not None
+    assert into.new_lot.remaining == 40
 
 
 def test_a_reversal_takes_back_as_a_transfer_and_records_debt_for_what_was_spent() -> None:
