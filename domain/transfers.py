@@ -149,7 +149,8 @@ def check_not_self(sender_id: int, recipient_id: int) -> None:
 
 def check_parties(points: int, parties: Parties, settings: TransferSettings, now: datetime) -> None:
     """The checks that need both members locked: the sender's age and the daily caps (today's
-    totals are read under the locks, so concurrent transfers cannot both fit)."""
+    totals are read under the locks, so concurrent transfers cannot both fit). A reversed
+    transfer still counts toward its day: the caps bound what members attempt."""
     if now - parties.sender_enrolled_at < timedelta(days=settings.min_membership_days):
         _refuse(
             (),

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from tortoise import connections
+
 from api.auth import Role
 from backbone.bus import MessageBus
 from domain.clock import FixedClock
+from loyalty.insights.models import MemberPrediction
 from tests.conftest import START, token
-from tests.e2e.conftest import GraphQLClient
+from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.points_helpers import award_order, member_token
 
 ADMIN = token(Role.ADMIN)
@@ -87,3 +90,24 @@ async def members_of(gql: GraphQLClient, segment_id: str, *, first: int = 100) -
         if not page["pageInfo"]["hasNextPage"]:
             return found
         after = page["pageInfo"]["endCursor"]
+
+
+async def seed_members(gql: GraphQLClient, *names: str, consenting: tuple[str, ...]) -> None:
+    await provision(gql)
+    for name in names:
+        await enroll(gql, name)
+    for name in consenting:
+        await set_profiling(gql, name, True)
+
+
+async def predict(name: str, churn: float, next_order_in_days: float | None = None) -> None:
+    """A prediction row as the predictions job writes it (that job is another area's)."""
+    expected = None if next_order_in_days is None else START + timedelta(days=next_order_in_days)
+    [row] = await connections.get("default").execute_query_dict(
+        "SELECT id, program_id FROM member WHERE external_id = $1", [name]
+    )
+    await MemberPrediction.create(
+        member_id=row["id"], program_id=row["program_id"], churn_probability=churn,
+        expected_orders_90d=0.5, expected_next_order_at=expected, why=[], model_version="test-1",
+        computed_at=START,
+    )  # fmt: skip

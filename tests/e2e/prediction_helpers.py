@@ -3,6 +3,7 @@ job, and the member's predictions over GraphQL."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -73,3 +74,28 @@ async def stored(table: str, external_id: str) -> int:
         [external_id],
     )
     return int(row["n"])
+
+
+class _Statements(logging.Handler):
+    """Counts the statements Tortoise sends (it logs each at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += not str(record.msg).startswith(("Created connection", "Closed connection"))
+
+
+async def statements(gql: GraphQLClient, query: str, bearer: str) -> int:
+    """How many statements answering `query` costs."""
+    logger = logging.getLogger("tortoise.db_client")
+    counter, level = _Statements(), logger.level
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    try:
+        await gql.ok(query, bearer=bearer)
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+    return counter.count

@@ -93,7 +93,7 @@ async def test_scores_are_exact_quintiles_of_a_hand_built_history(
         bearer=member_token("ann"),
     )
     uses = [edge["node"] for edge in usage["me"]["dataUsage"]["edges"]]
-    assert {"purpose": "profiling", "usedBy": "system:insights.segments",
+    assert {"purpose": "profiling", "usedBy": "the program's insights.segments",
             "reason": "RFM scores read by member"} in uses  # fmt: skip
 
 

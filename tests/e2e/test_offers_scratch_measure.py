@@ -23,17 +23,37 @@ async def test_measure(gql: GraphQLClient, bus: MessageBus, clock: FixedClock) -
         holdoutPercent=10,
         offer={"kind": "POINTS_MULTIPLIER", "multiplier": "2", "endsAt": "2026-07-15T12:00:00Z"},
     )
+    base = []
+    for i in range(5001, 5051):
+        t = time.perf_counter()
+        await award_order(gql, f"m{i}", f"o-{i}", "10")
+        base.append(time.perf_counter() - t)
+    print("award no-offer median ms", statistics.median(base) * 1000)
     t = time.perf_counter()
     await deliver(bus)
     print("deliver 10k", time.perf_counter() - t)
     await connections.get("default").execute_script("ANALYZE")
     clock.set(START + timedelta(days=1))
     times = []
-    for i in range(1, 2001):
+    for i in range(1, 51):
         t = time.perf_counter()
         await award_order(gql, f"m{i}", f"o-{i}", "10")
         times.append(time.perf_counter() - t)
     print("award median ms", statistics.median(times) * 1000)
+    from loyalty.points.account import _OPEN
+    from loyalty.campaigns.held_offers import MULTIPLIER_OFFERS_COLUMN
+    for offers in ("", ",\n  " + MULTIPLIER_OFFERS_COLUMN):
+        q = "EXPLAIN (ANALYZE, FORMAT TEXT) " + _OPEN.format(match="m.external_id = $2", skip="", offers=offers)
+        async with __import__("tortoise.transactions").transactions.in_transaction() as c:
+            for _ in range(3):
+                rows = await c.execute_query_dict(q, [1, "m777"])
+        print("\n".join("PLAN " + r["QUERY PLAN"] for r in rows))
+    more = []
+    for i in range(5501, 5511):
+        t = time.perf_counter()
+        await award_order(gql, f"m{i}", f"o-{i}", "10")
+        more.append(time.perf_counter() - t)
+    print("award after-deliver (also offered) median ms", statistics.median(more) * 1000)
     await connections.get("default").execute_script("ANALYZE")
     runs = []
     for _ in range(5):

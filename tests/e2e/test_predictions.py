@@ -20,6 +20,7 @@ from tests.e2e.prediction_helpers import (
     mine,
     orders_on_days,
     run_job,
+    statements,
     stored,
 )
 
@@ -29,6 +30,9 @@ MODEL = """{ predictionModel { status modelVersion r alpha a b members repeatMem
   minimumMembers fittedAt } }"""
 BY_EXTERNAL_ID = """query($externalId: String!) {
   memberByExternalId(externalId: $externalId) { reorders(first: 5) { sku dueAt } } }"""
+MEMBERS = """{ members(first: 100) { edges { node { externalId
+  prediction { churnProbability why { code } } reorders(first: 5) { sku dueAt }
+  recommendedProducts(first: 5) { sku } } } } }"""
 COMPLEMENTARY = """query($sku: String!) {
   complementaryProducts(sku: $sku, first: 5) { sku support confidence lift } }"""
 
@@ -201,3 +205,24 @@ async def test_complementary_products_from_co_purchases_and_the_members_recommen
 
     bad = await gql.post(COMPLEMENTARY, {"sku": "x\ny"}, bearer=STORE)
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_page_of_members_with_predictions_costs_the_same_for_one_or_many(
+    gql: GraphQLClient, bus: MessageBus, clock: FixedClock
+) -> None:
+    await provision(gql)
+    await enroll(gql, "m-0")
+    await consent(gql, "m-0", "profiling", True)
+    await orders_on_days(gql, clock, {"m-0": [(0, ["A", "B"]), (9, ["A", "B"])]})
+    await run_job(bus)
+    one = await statements(gql, MEMBERS, ADMIN)
+    for n in range(1, 4):
+        await enroll(gql, f"m-{n}")
+        await consent(gql, f"m-{n}", "profiling", True)
+    await orders_on_days(
+        gql, clock, {f"m-{n}": [(10 + n, ["A"]), (20 + n, ["A", "C"])] for n in range(1, 4)}
+    )
+    await run_job(bus)
+    page = (await gql.ok(MEMBERS, bearer=ADMIN))["members"]["edges"]
+    assert [len(e["node"]["reorders"]) for e in page] == [2, 1, 1, 1]
+    assert await statements(gql, MEMBERS, ADMIN) == one

@@ -1,22 +1,18 @@
 """Segments through GraphQL: the issue's examples, consent at query time (no behavioural segment
-without `profiling`, withdrawal takes effect at once), typed refusals that write nothing, the
-program boundary, keyset pages of members, and sizes that match a recount."""
+without `profiling`, withdrawal takes effect at once), the program boundary, keyset pages of
+members, and sizes that match a recount."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from tortoise import connections
 
 from api.auth import Role
-from backbone.bus import MessageBus
 from domain.clock import FixedClock
-from loyalty.insights.models import MemberPrediction, MemberRfm
 from tests.conftest import START, token
-from tests.e2e.conftest import GraphQLClient, enroll, provision
+from tests.e2e.conftest import GraphQLClient, provision
 from tests.e2e.insights_helpers import (
     ADMIN,
     ARCHIVE,
@@ -26,11 +22,11 @@ from tests.e2e.insights_helpers import (
     create_segment,
     members_of,
     order_at,
-    run_rfm_job,
+    predict,
+    seed_members,
     set_profiling,
 )
 from tests.e2e.points_helpers import configure, member_token, reverse
-from tests.e2e.privacy_helpers import erase, exported
 from tests.e2e.tier_helpers import ASSIGN, configure_tiers
 
 pytestmark = pytest.mark.e2e
@@ -41,32 +37,10 @@ LAPSED = [
 ]
 MY_SEGMENTS = "{ me { segments { name memberVisible } } }"
 SEGMENTS_OF = "query($id: String!) { memberByExternalId(externalId: $id) { segments { name } } }"
-LIST = "query($after: String) { segments(first: 2, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }"
-
-
-async def _members(gql: GraphQLClient, *names: str, consenting: tuple[str, ...]) -> None:
-    await provision(gql)
-    for name in names:
-        await enroll(gql, name)
-    for name in consenting:
-        await set_profiling(gql, name, True)
-
-
-async def _predict(name: str, churn: float, next_order_in_days: float | None = None) -> None:
-    """A prediction row as the predictions job writes it (that job is another area's)."""
-    expected = None if next_order_in_days is None else START + timedelta(days=next_order_in_days)
-    [row] = await connections.get("default").execute_query_dict(
-        "SELECT id, program_id FROM member WHERE external_id = $1", [name]
-    )
-    await MemberPrediction.create(
-        member_id=row["id"], program_id=row["program_id"], churn_probability=churn,
-        expected_orders_90d=0.5, expected_next_order_at=expected, why=[], model_version="test-1",
-        computed_at=START,
-    )  # fmt: skip
 
 
 async def test_lapsed_90_days_with_points_expiring(gql: GraphQLClient, clock: FixedClock) -> None:
-    await _members(gql, "ann", "bob", "cat", "eve", consenting=("ann", "bob", "cat"))
+    await seed_members(gql, "ann", "bob", "cat", "eve", consenting=("ann", "bob", "cat"))
     await configure(gql, expiry={"mode": "AFTER_DAYS", "amount": 100})
     for name in ("ann", "bob", "cat", "eve"):
         await order_at(gql, clock, name, f"{name}-1", "50.00", 0)
@@ -92,7 +66,7 @@ async def test_lapsed_90_days_with_points_expiring(gql: GraphQLClient, clock: Fi
 async def test_gold_members_at_risk_and_withdrawal_takes_effect_at_once(
     gql: GraphQLClient,
 ) -> None:
-    await _members(gql, "ann", "bob", "eve", consenting=("ann", "bob"))
+    await seed_members(gql, "ann", "bob", "eve", consenting=("ann", "bob"))
     assert (await configure_tiers(gql))["userErrors"] == []
     for name in ("ann", "eve"):
         data = await gql.ok(
@@ -102,7 +76,7 @@ async def test_gold_members_at_risk_and_withdrawal_takes_effect_at_once(
         )
         assert data["assignTier"]["userErrors"] == []
     for name, churn, next_order in (("ann", 0.7, 7), ("bob", 0.9, 7.5), ("eve", 0.8, 1)):
-        await _predict(name, churn, next_order)
+        await predict(name, churn, next_order)
     at_risk = await create_segment(
         gql,
         "Gold at risk",
@@ -139,47 +113,8 @@ async def test_gold_members_at_risk_and_withdrawal_takes_effect_at_once(
     assert hidden["segment"]["memberVisible"] is False
 
 
-async def test_invalid_rules_are_typed_errors_and_write_nothing(gql: GraphQLClient) -> None:
-    await _members(gql, "ann", consenting=())
-    refused = await create_segment(
-        gql,
-        "Broken",
-        all=[
-            condition("RECENCY_SCORE", "GTE", number="7"),
-            condition("TIER", "LT", texts=["gold"]),
-            condition("POINTS_EXPIRING", "GT", number="0"),
-            condition("LOCALE", "EQ", texts=["x'); DELETE FROM member; --"]),
-        ],
-        any=[condition("CHURN_PROBABILITY", "GTE", number="0.123456")],
-    )
-    assert refused["segment"] is None
-    assert {(tuple(e["field"]), e["code"]) for e in refused["userErrors"]} == {
-        (("input", "rules", "all", "0", "number"), "INVALID_SEGMENT_RULES"),
-        (("input", "rules", "all", "1", "operator"), "INVALID_SEGMENT_RULES"),
-        (("input", "rules", "all", "2", "withinDays"), "INVALID_SEGMENT_RULES"),
-        (("input", "rules", "all", "3", "texts"), "INVALID_SEGMENT_RULES"),
-        (("input", "rules", "any", "0", "number"), "INVALID_SEGMENT_RULES"),
-    }
-    too_many = await create_segment(
-        gql, "Many", all=[condition("ORDER_COUNT", "GT", number=str(i)) for i in range(21)]
-    )
-    assert [e["code"] for e in too_many["userErrors"]] == ["INVALID_SEGMENT_RULES"]
-    listed = await gql.ok("{ segments(first: 10) { edges { node { id } } } }", bearer=ADMIN)
-    assert listed["segments"]["edges"] == []
-    first = await create_segment(gql, "Twice")
-    again = await create_segment(gql, "Twice")
-    assert [e["code"] for e in again["userErrors"]] == ["SEGMENT_NAME_TAKEN"]
-    bad_enum = await gql.post(
-        'mutation { createSegment(input: { name: "x", rules: { all: [{ field: SQL, operator: EQ }] } }) { segment { id } } }',
-        bearer=ADMIN,
-    )
-    assert bad_enum["errors"]
-    listed = await gql.ok("{ segments(first: 10) { edges { node { id } } } }", bearer=ADMIN)
-    assert [edge["node"]["id"] for edge in listed["segments"]["edges"]] == [first["segment"]["id"]]
-
-
 async def test_another_programs_admin_cannot_read_or_change_a_segment(gql: GraphQLClient) -> None:
-    await _members(gql, "ann", consenting=())
+    await seed_members(gql, "ann", consenting=())
     await provision(gql, "other")
     segment = (await create_segment(gql, "Everyone"))["segment"]
     other = token(Role.ADMIN, "other")
@@ -209,7 +144,7 @@ async def test_another_programs_admin_cannot_read_or_change_a_segment(gql: Graph
 
 async def test_members_pages_and_size_match_a_recount(gql: GraphQLClient) -> None:
     names = [f"m{index:02}" for index in range(23)]
-    await _members(gql, *names, consenting=())
+    await seed_members(gql, *names, consenting=())
     await create_segment(gql, "Other locale", all=[condition("LOCALE", "NE", texts=["en"])])
     segment = (
         await create_segment(gql, "Enrolled", all=[condition("ENROLLED_DAYS", "GTE", number="0")])
@@ -233,80 +168,3 @@ async def test_members_pages_and_size_match_a_recount(gql: GraphQLClient) -> Non
     assert data["segment"]["size"] == recount["n"] == 23
     too_many = await gql.post(MEMBERS, {"id": segment["id"], "first": 101}, bearer=ADMIN)
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-
-
-async def test_archive_update_idempotency_and_the_event_log(gql: GraphQLClient) -> None:
-    await _members(gql, "ann", consenting=())
-    first = await create_segment(gql, "Keyed", idempotencyKey="seg-1")
-    retry = await create_segment(gql, "Keyed", idempotencyKey="seg-1")
-    assert retry["userErrors"] == []
-    assert retry["segment"]["id"] == first["segment"]["id"]
-    reused = await create_segment(gql, "Other", idempotencyKey="seg-1")
-    assert [e["code"] for e in reused["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
-    segment_id = first["segment"]["id"]
-    await create_segment(gql, "Taken")
-    clash = await gql.ok(
-        UPDATE, {"input": {"id": segment_id, "name": "Taken", "rules": {}}}, bearer=ADMIN
-    )
-    assert [e["code"] for e in clash["updateSegment"]["userErrors"]] == ["SEGMENT_NAME_TAKEN"]
-    updated = await gql.ok(
-        UPDATE,
-        {"input": {"id": segment_id, "name": "Recent", "rules": {"all": [LAPSED[0]]}}},
-        bearer=ADMIN,
-    )
-    assert updated["updateSegment"]["segment"]["behavioural"] is True
-    archived = await gql.ok(ARCHIVE, {"input": {"id": segment_id}}, bearer=ADMIN)
-    assert archived["archiveSegment"]["segment"]["archivedAt"] is not None
-    data = await gql.ok(MEMBERS, {"id": segment_id}, bearer=ADMIN)
-    assert data["segment"]["size"] == 0
-    assert data["segment"]["members"]["edges"] == []
-    again = await gql.ok(
-        UPDATE, {"input": {"id": segment_id, "name": "Back", "rules": {}}}, bearer=ADMIN
-    )
-    assert [e["code"] for e in again["updateSegment"]["userErrors"]] == ["SEGMENT_NOT_FOUND"]
-    events = await gql.ok("{ events(first: 20) { edges { node { type payload } } } }", bearer=ADMIN)
-    changes = [
-        (e["node"]["payload"]["change"], e["node"]["payload"]["behavioural"])
-        for e in events["events"]["edges"]
-        if e["node"]["type"] == "segment.changed"
-    ]
-    assert sorted(changes) == [
-        ("ARCHIVED", True),
-        ("CREATED", False),
-        ("CREATED", False),
-        ("UPDATED", True),
-    ]
-
-
-async def test_concurrent_creates_make_one_segment(gql: GraphQLClient) -> None:
-    await _members(gql, "ann", consenting=())
-    same_name = await asyncio.gather(*(create_segment(gql, "Race") for _ in range(6)))
-    assert sorted(len(p["userErrors"]) for p in same_name) == [0, 1, 1, 1, 1, 1]
-    assert {e["code"] for p in same_name for e in p["userErrors"]} == {"SEGMENT_NAME_TAKEN"}
-    same_key = await asyncio.gather(
-        *(create_segment(gql, "Keyed race", idempotencyKey="race-1") for _ in range(6))
-    )
-    assert all(p["userErrors"] == [] for p in same_key)
-    assert len({p["segment"]["id"] for p in same_key}) == 1
-    listed = await gql.ok("{ segments(first: 10) { edges { node { name } } } }", bearer=ADMIN)
-    assert sorted(e["node"]["name"] for e in listed["segments"]["edges"]) == ["Keyed race", "Race"]
-
-
-async def test_erasure_forgets_scores_and_the_export_holds_them(
-    gql: GraphQLClient, clock: FixedClock, bus: MessageBus
-) -> None:
-    await _members(gql, "ann", "bob", consenting=("ann", "bob"))
-    await order_at(gql, clock, "ann", "a1", "10.00", 0)
-    await order_at(gql, clock, "bob", "b1", "10.00", 0)
-    clock.set(START + timedelta(days=1))
-    await create_segment(gql, "Buyers", all=[condition("ORDER_COUNT", "GTE", number="1")])
-    await run_rfm_job(bus)
-    document = await exported(gql, member_token("ann"))
-    assert document["rfm"]["frequency"] == 1
-    assert Decimal(document["rfm"]["monetary"]) == Decimal(10)
-    assert [s["name"] for s in document["segments"]] == ["Buyers"]
-    await _predict("ann", 0.5)
-    assert (await erase(gql, externalId="ann"))["userErrors"] == []
-    assert await MemberRfm.filter(member__external_id__startswith="erased").count() == 0
-    assert await MemberRfm.all().count() == 1  # bob's
-    assert await MemberPrediction.all().count() == 0

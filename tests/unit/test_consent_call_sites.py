@@ -41,11 +41,11 @@ EXPECTED = {
     # personalization: a personalised gift (a DRAW, or flagged) is skipped as NO_CONSENT
     # without it; given, the use of the member's activity is logged once a day.
     ("loyalty/gifts/giving.py", "use_if_allowed"),
-    # profiling (CONSENT): a member's prediction and reorder dates are read only with it
-    # (null / empty without), the use logged once a day; recommended products need it too
-    # (may_use) and personalization, whose use is logged once a day.
-    ("loyalty/insights/prediction_reads.py", "use_if_allowed"),
-    ("loyalty/insights/prediction_reads.py", "may_use"),
+    # profiling (CONSENT): a page of members' predictions and reorder dates is read only for
+    # those with it (null / empty without), the use logged once a day; recommended products
+    # need it and personalization too, whose use is logged once a day.
+    ("loyalty/insights/prediction_reads.py", "may_use_many"),
+    ("loyalty/insights/prediction_reads.py", "record_reads"),
     # profiling (CONSENT): a member's RFM scores are read only with it (null without), and its
     # segments shown to the member or the storefront only with it (empty without); the use is
     # logged once a day. (Segments themselves judge consent in SQL, set-based.)
