@@ -17,7 +17,7 @@ from api.challenges.types import visible_badge, visible_challenge
 from api.community.types import visible_post
 from api.context import Context
 from api.events.types import visible_event
-from api.feedback.types import visible_response, visible_survey, visible_text_answer
+from api.feedback.nodes import visible_response, visible_survey, visible_text_answer
 from api.gifts.types import visible_gift
 from api.insights.types import visible_segment
 from api.members.types import visible_member

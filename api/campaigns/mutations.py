@@ -15,6 +15,7 @@ from api.errors import INPUT, UserError, user_errors
 from api.permissions import IsAdmin
 from api.relay import decode_global_id
 from backbone.idempotency import check_key
+from domain.campaigns import CampaignSpec
 from domain.validation import ErrorCode, InvalidInput, Problem, actor
 from loyalty.campaigns import commands
 
@@ -49,6 +50,22 @@ def _campaign_key(value: str) -> int:
     return key
 
 
+def _checked(input: CampaignInput, check: Callable[[], object]) -> CampaignSpec:
+    """The input's spec, with the problems of `check` (the key or id beside it) at once."""
+    problems: list[Problem] = []
+    try:
+        check()
+    except InvalidInput as refused:
+        problems.extend(refused.problems)
+    try:
+        spec = spec_of(input)
+    except InvalidInput as refused:
+        problems.extend(refused.problems)
+    if problems:
+        raise InvalidInput(*problems)
+    return spec
+
+
 async def _payload(
     info: strawberry.Info[Context, Any], run: Callable[[int], Awaitable[int]]
 ) -> CampaignPayload:
@@ -72,8 +89,7 @@ class CampaignMutations:
         input: Annotated[CreateCampaignInput, strawberry.argument(description=INPUT)],
     ) -> CampaignPayload:
         async def run(program_id: int) -> int:
-            spec = spec_of(input)
-            check_key(input.idempotency_key)
+            spec = _checked(input, lambda: check_key(input.idempotency_key))
             principal = info.context.require_principal()
             return await info.context.bus.handle(
                 commands.CreateCampaign(
@@ -96,10 +112,9 @@ class CampaignMutations:
         input: Annotated[UpdateCampaignInput, strawberry.argument(description=INPUT)],
     ) -> CampaignPayload:
         async def run(program_id: int) -> int:
-            key = _campaign_key(input.id)
-            command = commands.UpdateCampaign(
-                program_id=program_id, campaign_id=key, spec=spec_of(input)
-            )
+            keys: list[int] = []
+            spec = _checked(input, lambda: keys.append(_campaign_key(input.id)))
+            command = commands.UpdateCampaign(program_id=program_id, campaign_id=keys[0], spec=spec)
             return await info.context.bus.handle(command)
 
         return await _payload(info, run)

@@ -10,7 +10,8 @@ import strawberry
 
 from api.context import Context
 from api.errors import INPUT, UserError, user_errors
-from api.feedback.types import Survey, SurveyResponse, visible_response
+from api.feedback.nodes import visible_response
+from api.feedback.types import Survey, SurveyResponse
 from api.permissions import IsAdmin, IsMember
 from api.relay import decode_global_id
 from backbone.idempotency import check_key

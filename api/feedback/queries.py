@@ -8,7 +8,8 @@ import strawberry
 
 from api.auth import Role
 from api.context import Context
-from api.feedback.types import Survey, SurveyConnection, visible_survey
+from api.feedback.nodes import visible_survey
+from api.feedback.types import Survey, SurveyConnection
 from api.permissions import IsAdmin, roles
 from api.relay import AFTER, FIRST, decode_cursor, decode_global_id, keyset_connection, page_size
 from domain.surveys import SurveyStatus

@@ -29,7 +29,7 @@ FROM (
   FROM campaign_delivery d WHERE d.member_id = {member} AND d.status IN ('SENT', 'OFFERED')
   GROUP BY d.campaign_id
 ) o JOIN campaign c ON c.id = o.campaign_id
-WHERE c.offer_kind = '{kind}' AND c.status <> 'CANCELLED' {also}
+WHERE c.offer_kind = '{kind}' AND c.{value} IS NOT NULL AND c.status <> 'CANCELLED' {also}
 """
 
 # A column for the account's opening statement (`m` is the locked member row).
