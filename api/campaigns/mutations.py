@@ -112,9 +112,9 @@ class CampaignMutations:
         input: Annotated[UpdateCampaignInput, strawberry.argument(description=INPUT)],
     ) -> CampaignPayload:
         async def run(program_id: int) -> int:
-            keys: list[int] = []
-            spec = _checked(input, lambda: keys.append(_campaign_key(input.id)))
-            command = commands.UpdateCampaign(program_id=program_id, campaign_id=keys[0], spec=spec)
+            spec = _checked(input, lambda: _campaign_key(input.id))
+            key = _campaign_key(input.id)  # well-formed: _checked refused it otherwise
+            command = commands.UpdateCampaign(program_id=program_id, campaign_id=key, spec=spec)
             return await info.context.bus.handle(command)
 
         return await _payload(info, run)
