@@ -1,12 +1,13 @@
 """The campaigns area's part of the composition root: the admins' campaign commands, the
-delivery batch, the delivery job, and the member's deliveries in its export and erasure."""
+delivery batch, the delivery job, and the member's deliveries (and campaign gifts) in its
+export and erasure."""
 
 from __future__ import annotations
 
 from backbone.bus import Registry
 from backbone.jobs import Job
 from domain.events import MemberErased
-from loyalty.campaigns import catalog, commands, delivery, gift_export, jobs, privacy
+from loyalty.campaigns import catalog, commands, delivery, jobs, offers, privacy
 
 
 def registry() -> Registry:
@@ -20,5 +21,5 @@ def registry() -> Registry:
     part.jobs.append(Job("campaigns.deliver", jobs.EVERY_MINUTE, jobs.deliver_due))
     part.react(MemberErased, privacy.forget_member)
     part.exports.append(privacy.export_part)
-    part.exports.append(gift_export.export_part)
+    part.exports.append(offers.export_part)
     return part

@@ -9,17 +9,21 @@ it gave) is debited and the member's ledger credited by the ledger's single writ
 Lock order (backbone/locks.py): the member first (FOR NO KEY UPDATE, by open_account), then the
 campaign's gift account by one upsert. Under the member's lock a second delivery run sees the
 first one's gift and gives nothing; the unique delivery refuses it anyway.
+
+A member's gifts are in its data export; erasure leaves them as they are: like ledger entries,
+a gift holds ids and points only, and the campaign's gift account must still add up.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backbone.uow import UnitOfWork
 from domain.campaigns import OfferKind
 from domain.ledger import ExplanationLine, earn
 from domain.members import MemberStatus
 from domain.offers import gift_label, gift_source_ref
+from loyalty.export_parts import _rows
 from loyalty.models import Program
 from loyalty.points.account import open_account
 from loyalty.programs import ref
@@ -31,6 +35,10 @@ ACTOR = "system:campaigns"
 REASON_CODE = "CAMPAIGN_GIFT"
 
 _GIVEN = "SELECT 1 FROM campaign_gift WHERE delivery_id = $1"
+_OF_MEMBER = """
+SELECT g.campaign_id, g.delivery_id, g.points, g.entry_id, g.created_at AS given_at
+FROM campaign_gift g WHERE g.program_id = $1 AND g.member_id = $2 ORDER BY g.id
+"""
 # The account's debit and the gift that names the member's credit, in one statement.
 _DEBIT_AND_RECORD = """
 WITH account AS (
@@ -82,3 +90,8 @@ async def grant_on_delivery(
         [campaign.id, campaign.program_id, points, delivery_id, member_id, posted.entry_id,
          account.now],
     )  # fmt: skip
+
+
+async def export_part(connection: Any, program_id: int, member_id: int) -> dict[str, Any]:
+    """Every gift campaigns gave the member, with the ledger entry that credited it."""
+    return {"campaignGifts": await _rows(connection, _OF_MEMBER, program_id, member_id)}

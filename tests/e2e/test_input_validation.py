@@ -52,6 +52,19 @@ CONSENT = {"purpose": "marketing_email", "granted": True}
 # A survey id no program has: every other field is judged before the survey is looked up.
 SURVEY = "U3VydmV5OjE="  # Survey:1
 SURVEY_QUESTION = {"key": "pick", "kind": "CHOICE", "prompt": "Pick one", "options": ["A", "B"]}
+# Campaign, Segment, Survey and Reward 1, which no program has: every field is judged first.
+CAMPAIGN_ID = "Q2FtcGFpZ246MQ=="
+CAMPAIGN = {
+    "name": "Spring",
+    "trigger": "SCHEDULED",
+    "startsAt": "2026-06-01T00:00:00+00:00",
+    "segmentId": "U2VnbWVudDox",
+    "message": {"channel": "EMAIL", "templateKey": "spring"},
+    "surveyId": SURVEY,
+    "offer": {"kind": "POINTS_MULTIPLIER", "multiplier": "2"},
+    "arms": [{"key": "a", "weight": 1}, {"key": "b", "weight": 1}],
+}
+CAMPAIGN_DISCOUNT = {"kind": "REWARD_DISCOUNT", "rewardId": "UmV3YXJkOjE=", "discountPercent": 10}
 # Valid inputs, by mutation; one per branch of a @oneOf input.
 VALID: list[tuple[str, Role, dict[str, Any]]] = [
     (
@@ -318,6 +331,12 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
             "idempotencyKey": "k-1",
         },
     ),
+    ("createCampaign", Role.ADMIN, {**CAMPAIGN, "idempotencyKey": "k-1"}),
+    ("createCampaign", Role.ADMIN, {**CAMPAIGN, "offer": CAMPAIGN_DISCOUNT, "idempotencyKey": "k"}),
+    ("updateCampaign", Role.ADMIN, {**CAMPAIGN, "id": CAMPAIGN_ID}),
+    ("updateCampaign", Role.ADMIN, {**CAMPAIGN, "offer": CAMPAIGN_DISCOUNT, "id": CAMPAIGN_ID}),
+    ("scheduleCampaign", Role.ADMIN, {"id": CAMPAIGN_ID}),
+    ("cancelCampaign", Role.ADMIN, {"id": CAMPAIGN_ID}),
 ]
 NEW_WEBHOOK = """mutation { createWebhookSubscription(input: {url: "https://hooks.example/in",
   eventTypes: ["points.earned"]}) { subscription { id } } }"""
