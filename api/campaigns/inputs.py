@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-import api.consent.types  # noqa: F401 - registers Channel as a GraphQL enum before use here
+import api.campaigns.enums  # noqa: F401 - registers the enums before use here
 from api.relay import decode_global_id
 from domain import campaigns as rules
 from domain.experiments import Arm
