@@ -33,6 +33,9 @@ class SkipReason(StrEnum):
     NO_CONSENT = "NO_CONSENT"  # no consent to the channel's marketing purpose
     CHANNEL_OFF = "CHANNEL_OFF"  # the member switched the channel off
     CAP_REACHED = "CAP_REACHED"  # the member's weekly cap on the channel is reached
+    # A DEFERRED delivery's member, when it came due again:
+    NO_PROFILING = "NO_PROFILING"  # withdrew profiling consent (a behavioural campaign)
+    NOT_ACTIVE = "NOT_ACTIVE"  # was suspended
 
 
 @dataclass(frozen=True, slots=True)

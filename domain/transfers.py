@@ -83,8 +83,12 @@ def validate_settings(settings: TransferSettings) -> TransferSettings:
 
 def recipient_code(text: str) -> str | None:
     """The referral code a sender typed, as stored; None when it cannot be one (then no member
-    has it). Bounded before it is read: nothing longer than a code's typed spellings reaches SQL."""
-    return normalise(text) if len(text) <= CODE_TEXT_MAX else None
+    has it). Bounded before it is read: nothing longer than a code's typed spellings reaches SQL.
+    ASCII only: upper-casing folds some other letters into a code's (a dotless i, a long s, a
+    ligature), and a look-alike spelling shown to a sender must not reach a member."""
+    if len(text) > CODE_TEXT_MAX or not text.isascii():
+        return None
+    return normalise(text)
 
 
 def check_request(points: int, message: str | None, settings: TransferSettings) -> str | None:

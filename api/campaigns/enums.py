@@ -52,7 +52,8 @@ described_enum(
         "SENT": "The message is due: `campaign.message_due` is on the event log.",
         "OFFERED": "An offer-only campaign reached the member.",
         "HELD_OUT": "In the experiment's holdout: nothing sent, no offer (exposure recorded).",
-        "SKIPPED": "Not sent: no channel consent, the channel off, or the weekly cap reached.",
+        "SKIPPED": "Not sent: no channel consent, the channel off, the weekly cap reached; "
+        "or, deferred first, the member since suspended or out of profiling consent.",
         "DEFERRED": "In the member's quiet hours: decided again when they end.",
     },
 )

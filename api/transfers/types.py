@@ -3,6 +3,7 @@ them, and the program's transfer limits."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -128,11 +129,24 @@ def connection_of(
 async def member_transfers(
     info: strawberry.Info[Context, Any], member_id: int, first: int | None, after: str | None
 ) -> PointsTransferConnection:
-    """Member.transfers: the caller saw the member already (visible_member decided)."""
+    """Member.transfers: the caller saw the member already (visible_member decided). Batched:
+    the members of one page asking for the same page of transfers are read in one statement."""
     limit = page_size(first, "transfers")
     before_id = decode_cursor(after, CURSOR)
     program = await info.context.require_program()
-    rows = await reads.member_page(program.id, member_id, before_id=before_id, limit=limit + 1)
+
+    async def load(keys: list[tuple[int, int | None, int]]) -> list[list[dict[str, Any]]]:
+        asked: dict[tuple[int | None, int], list[int]] = defaultdict(list)
+        for member, before, size in keys:
+            asked[(before, size)].append(member)
+        pages: dict[tuple[int, int | None, int], list[dict[str, Any]]] = {}
+        for (before, size), members in asked.items():
+            found = await reads.member_pages(program.id, members, before_id=before, limit=size)
+            pages.update({(member, before, size): found[member] for member in members})
+        return [pages[key] for key in keys]
+
+    loader = info.context.loader(("transfers.member_pages", program.id), load)
+    rows = await loader.load((member_id, before_id, limit + 1))
     return connection_of(rows, limit, after, member_id)
 
 

@@ -21,6 +21,7 @@ from backbone.uow import UnitOfWork
 from consent.published import may_message, may_use_many, record_message, record_reads
 from domain import campaign_delivery as delivery
 from domain import campaigns as rules
+from domain.campaign_delivery import DeliveryStatus, SkipReason
 from domain.consent import PROFILING, DataCategory
 from domain.events import CampaignMessageDue
 from domain.experiments import HOLDOUT, assign
@@ -77,7 +78,7 @@ async def deliver(command: DeliverCampaign, uow: UnitOfWork) -> Delivered:
         reachable = active
         if await _behavioural(uow, campaign):
             # Judged again here, in the write: a withdrawal committed since the page was read
-            # keeps the member out (its DEFERRED deliveries stay deferred, never sent).
+            # keeps the member out (its DEFERRED deliveries are closed, SKIPPED, never sent).
             reachable = await may_use_many(
                 connection, campaign.program_id, sorted(active), PROFILING
             )
@@ -92,6 +93,23 @@ async def deliver(command: DeliverCampaign, uow: UnitOfWork) -> Delivered:
                 status = await _decide(uow, campaign, target, batch)
                 if status is not None:
                     done.counts[status] += 1
+            elif target.deferred_id is not None:
+                # Deferred, then suspended or out of profiling consent: never sent, closed.
+                reason = (
+                    SkipReason.NO_PROFILING if target.member_id in active else SkipReason.NOT_ACTIVE
+                )
+                if await connection.execute_query_dict(
+                    _REDECIDE,
+                    [
+                        target.deferred_id,
+                        DeliveryStatus.SKIPPED.value,
+                        reason.value,
+                        now,
+                        None,
+                        now,
+                    ],
+                ):
+                    done.counts[DeliveryStatus.SKIPPED] += 1
         done.counts.update(await batch.insert(uow, campaign))
     return done
 

@@ -8,6 +8,7 @@ the display name the program shows others anyway, which erasure already replaces
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise import connections
@@ -21,10 +22,15 @@ _COLUMNS = """t.id, t.sender_id, t.recipient_id, t.points, t.message, t.created_
   t.reverse_given_entry_id, s.display_name AS sender_name, r.display_name AS recipient_name"""
 _FROM = """FROM points_transfer t JOIN member s ON s.id = t.sender_id
   JOIN member r ON r.id = t.recipient_id"""
-_MEMBER_PAGE = f"""
-SELECT {_COLUMNS} {_FROM}
-WHERE t.program_id = $1 AND (t.sender_id = $2 OR t.recipient_id = $2) AND t.id < $3
-ORDER BY t.id DESC LIMIT $4
+# One page per asked member, in one statement: a page of members lists their transfers at once.
+_MEMBER_PAGES = f"""
+SELECT asked.member_id AS page_of, page.* FROM unnest($2::bigint[]) AS asked(member_id)
+CROSS JOIN LATERAL (
+  SELECT {_COLUMNS} {_FROM}
+  WHERE t.program_id = $1 AND (t.sender_id = asked.member_id OR t.recipient_id = asked.member_id)
+    AND t.id < $3
+  ORDER BY t.id DESC LIMIT $4
+) page
 """
 _PROGRAM_PAGE = f"""
 SELECT {_COLUMNS} {_FROM} WHERE t.program_id = $1 AND t.id < $2 ORDER BY t.id DESC LIMIT $3
@@ -42,13 +48,17 @@ WHERE (sender_id = $1 OR recipient_id = $1) AND message IS NOT NULL
 NEWEST = 2**63 - 1  # a key beyond every transfer's: the first page starts below it
 
 
-async def member_page(
-    program_id: int, member_id: int, *, before_id: int | None, limit: int
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(
-        _MEMBER_PAGE, [program_id, member_id, before_id or NEWEST, limit]
+async def member_pages(
+    program_id: int, member_ids: Sequence[int], *, before_id: int | None, limit: int
+) -> dict[int, list[dict[str, Any]]]:
+    """Each member's transfers (sent and received) below `before_id`, newest first, `limit` each."""
+    rows = await connections.get("default").execute_query_dict(
+        _MEMBER_PAGES, [program_id, list(member_ids), before_id or NEWEST, limit]
     )
-    return rows
+    pages: dict[int, list[dict[str, Any]]] = {member_id: [] for member_id in member_ids}
+    for row in rows:
+        pages[row.pop("page_of")].append(row)
+    return pages
 
 
 async def program_page(

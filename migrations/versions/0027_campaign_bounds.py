@@ -4,7 +4,7 @@
 the bounds of a campaign's numbers (a threshold is a probability, a reorder lead 0-30 days, a
 multiplier 1.01-10, a discount 1-100 percent, a gift 1-1,000,000 points), that an offer's
 window ends after it starts, that a delivery is SKIPPED exactly when it has a reason (one of
-consent's message verdicts), and that `arms` is a JSON array: a write that slipped past the
+domain/campaign_delivery.py's), and that `arms` is a JSON array: a write that slipped past the
 rules (a script, a bug) fails instead of reaching members.
 
 Revision ID: 0027
@@ -20,7 +20,7 @@ down_revision = "0026"
 branch_labels = None
 depends_on = None
 
-REASONS = "('NO_CONSENT', 'CHANNEL_OFF', 'CAP_REACHED')"
+REASONS = "('NO_CONSENT', 'CHANNEL_OFF', 'CAP_REACHED', 'NO_PROFILING', 'NOT_ACTIVE')"
 CAMPAIGN_CHECKS = {
     "campaign_at_risk_threshold": "at_risk_threshold IS NULL OR at_risk_threshold BETWEEN 0 AND 1",
     "campaign_reorder_lead_days": "reorder_lead_days IS NULL OR reorder_lead_days BETWEEN 0 AND 30",

@@ -97,9 +97,12 @@ async def running(gql: GraphQLClient, **fields: Any) -> dict[str, Any]:
     return found
 
 
-async def consent(gql: GraphQLClient, who: str, *purposes: str, granted: bool = True) -> None:
+async def consent(
+    gql: GraphQLClient, who: str, *purposes: str, granted: bool = True, program: str = "acme"
+) -> None:
     changes = [{"purpose": purpose, "granted": granted} for purpose in purposes]
-    data = await gql.ok(CONSENTS, {"input": {"changes": changes}}, bearer=member_token(who))
+    bearer = member_token(who, program)
+    data = await gql.ok(CONSENTS, {"input": {"changes": changes}}, bearer=bearer)
     assert data["updateConsents"]["userErrors"] == []
 
 

@@ -19,6 +19,9 @@ from tests.e2e.campaign_helpers import (
     DAY,
     ONE,
     REORDER,
+    SCHEDULE,
+    act,
+    created,
     deliver,
     deliveries,
     messages,
@@ -264,3 +267,39 @@ async def test_no_channel_consent_is_skipped(gql: GraphQLClient, bus: MessageBus
     await deliver(bus)
     assert [(r["status"], r["reason"]) for r in await deliveries()] == [("SKIPPED", "NO_CONSENT")]
     assert await messages(gql) == []
+
+
+async def test_a_deferred_reminder_is_closed_when_profiling_is_withdrawn(
+    gql: GraphQLClient, bus: MessageBus, clock: FixedClock
+) -> None:
+    await provision(gql)
+    await _members(gql, "ann")
+    await set_preferences(gql, "ann", quietHours={"start": "12:00", "end": "13:00"}, timezone="UTC")
+    await seed_reorder("ann", "TEA", last_ordered_at=START - 6 * DAY, cycle_days=7, due_at=START)
+    await running(gql, **REORDER)
+    await deliver(bus)
+    assert [row["status"] for row in await deliveries()] == ["DEFERRED"]
+    await give_consent(gql, "ann", "profiling", granted=False)
+    clock.set(START.replace(hour=13))
+    await deliver(bus)
+    assert [(r["status"], r["reason"]) for r in await deliveries()] == [("SKIPPED", "NO_PROFILING")]
+    assert await messages(gql) == []
+
+
+async def test_a_scheduled_campaign_starts_at_its_time_in_its_own_program_only(
+    gql: GraphQLClient, bus: MessageBus, clock: FixedClock
+) -> None:
+    await provision(gql)
+    await provision(gql, "globex")
+    await _members(gql, "ann")
+    await enroll(gql, "gus", program="globex")
+    await give_consent(gql, "gus", "marketing_email", program="globex")
+    campaign = await created(gql, startsAt=(START + DAY).isoformat())
+    assert (await act(gql, SCHEDULE, campaign["id"]))["campaign"]["status"] == "SCHEDULED"
+    await deliver(bus)
+    assert await deliveries() == []
+    clock.set(START + DAY)
+    await deliver(bus)
+    found = await gql.ok(ONE, {"id": campaign["id"]}, bearer=ADMIN)
+    assert found["campaign"]["status"] == "RUNNING"
+    assert [row["external_id"] for row in await deliveries()] == ["ann"]

@@ -75,6 +75,14 @@ def test_a_blank_message_is_no_message_and_codes_read_as_typed() -> None:
     assert rules.recipient_code("x" * 10_000) is None
 
 
+def test_unicode_that_upper_cases_into_a_code_names_no_code() -> None:
+    """A dotless i upper-cases to I (read as 1), a long s to S, a ligature to two letters: each
+    would otherwise reach the member whose ASCII code they imitate."""
+    assert rules.recipient_code("s1s1-2345") == "S1S12345"
+    for lookalike in ("\u017f\u0131s12345", "s1s1-2345\u00a0", "\ufb01ab12345", "ab\u00df12345"):
+        assert rules.recipient_code(lookalike) is None, lookalike
+
+
 def test_the_members_checks_age_and_both_daily_caps() -> None:
     rules.check_parties(5_000, _parties(sent=5_000, received=15_000), ON, NOW)
     cases = [
