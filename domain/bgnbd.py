@@ -18,6 +18,7 @@ churn probability beside it.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ MIN_MEMBERS = 10
 MIN_REPEAT_MEMBERS = 3
 # Log-parameters are kept in a box so the optimiser cannot run off to a degenerate corner.
 _LOG_BOUNDS = ((-9.0, 9.0), (-9.0, 12.0), (-9.0, 9.0), (-9.0, 9.0))
+_MAX_EXPONENT = 700.0  # exp(700) is near the largest float; beyond, a wait is no number at all
 
 Floats = NDArray[np.float64]
 
@@ -144,8 +146,12 @@ def p_orders_within(
 
 
 def median_wait_days(parameters: Parameters, x: float, big_t: float) -> float:
-    """Days from now to the next order if the member is still active (module docstring)."""
-    return float((parameters.alpha + big_t) * (2.0 ** (1.0 / (parameters.r + x)) - 1.0))
+    """Days from now to the next order if the member is still active (module docstring); inf
+    when it is beyond any float (a tiny r + x: 2 ** (1 / (r + x)) overflows)."""
+    exponent = math.log(2.0) / (parameters.r + x)
+    if exponent > _MAX_EXPONENT:
+        return math.inf
+    return float((parameters.alpha + big_t) * math.expm1(exponent))
 
 
 def model_version(fitted_on: str, parameters: Parameters) -> str:

@@ -127,7 +127,13 @@ def clean_overlap(hours: int | None, field: tuple[str, ...] = ("overlapHours",))
 # What partners see of the event log (the `events` query and their webhooks): nothing about
 # other partners' clients and endpoints, and of each event only what the members it concerns
 # consent to share (partner_sharing).
-HIDDEN_FROM_PARTNERS = ("partner.", "webhook.")
+# campaign.*: the program's own instructions to its messaging provider (whom to message, about
+# which product), never a partner's business.
+HIDDEN_FROM_PARTNERS = ("partner.", "webhook.", "campaign.")
+# Events that instruct the program's own systems to contact the member: useless without whom, so
+# the program's own webhook subscriptions (never partners', by the line above) get the member's
+# id. The member consented to be messaged on the event's channel when it was decided.
+ADDRESSED_TO_MEMBER = ("campaign.message_due",)
 # Payload fields naming another member than the event's own: kept only if that member shares.
 MEMBER_KEY_FIELDS = ("referrerId", "authorId")
 # Payload fields describing the member's activity (its balance, its order references).

@@ -12,6 +12,7 @@ churn probability as it is minus the probability had that one value been the ref
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -121,13 +122,21 @@ def _effects(
     gap = np.where(repeat, t_x / np.maximum(x, 1.0), 0.0)
     # The last order one usual gap ago (no effect before a repeat order: nothing to compare).
     usual = _churn(parameters, x, np.where(repeat, np.maximum(big_t - gap, 0.0), t_x), big_t)
-    other_x = np.full_like(x, max(median_orders - 1.0, 0.0))
+    # A whole number of repeat orders: the model is defined for those only (a half, from the
+    # median of an even count, makes log(b + x - 1) the log of a negative number for b < 1/2).
+    other_x = np.full_like(x, max(math.floor(median_orders) - 1.0, 0.0))
     median = _churn(parameters, other_x, t_x if other_x[0] > 0 else np.zeros_like(x), big_t)
     # The median tenure with the same days since the last order.
     since_last = big_t - t_x
     other_t = np.maximum(median_tenure, since_last)
     tenured = _churn(parameters, x, np.where(repeat, other_t - since_last, 0.0), other_t)
-    return _Effects((churn - usual).tolist(), (churn - median).tolist(), (churn - tenured).tolist())
+    return _Effects(_finite(churn - usual), _finite(churn - median), _finite(churn - tenured))
+
+
+def _finite(effects: Floats) -> list[float]:
+    """Effects as stored (JSON has no NaN): a value the model cannot compute moves nothing."""
+    finite: list[float] = np.nan_to_num(effects, nan=0.0, posinf=0.0, neginf=0.0).tolist()
+    return finite
 
 
 def _factors(

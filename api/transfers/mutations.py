@@ -23,7 +23,9 @@ from loyalty.points.transfer_commands import ConfigureTransfers, ReverseTransfer
 DEFAULTS = rules.DEFAULTS
 
 
-@strawberry.input(description="Points a member sends to another member of its program.")
+@strawberry.input(
+    description="Points a member sends to another member of its program (member tokens only)."
+)
 class TransferPointsInput:
     idempotency_key: str = strawberry.field(description=KEY)
     recipient: str = strawberry.field(
@@ -40,7 +42,7 @@ class TransferPointsInput:
     )  # fmt: skip
 
 
-@strawberry.input(description="A transfer for the program to reverse.")
+@strawberry.input(description="A transfer for the program to reverse (admin tokens only).")
 class ReverseTransferInput:
     idempotency_key: str = strawberry.field(description=KEY)
     transfer_id: strawberry.ID = strawberry.field(description="The PointsTransfer's id.")
@@ -49,7 +51,9 @@ class ReverseTransferInput:
     )
 
 
-@strawberry.input(description="The program's transfer limits; they replace the current ones.")
+@strawberry.input(
+    description="The program's transfer limits; they replace the current ones (admin tokens only)."
+)
 class ConfigureTransfersInput:
     enabled: bool = strawberry.field(description="Whether members may transfer points.")
     min_points: int = strawberry.field(
@@ -74,7 +78,7 @@ class ConfigureTransfersInput:
     )
 
 
-@strawberry.type(description="Result of transferPoints.")
+@strawberry.type(description="Result of transferPoints, for the sending member.")
 class TransferPointsPayload:
     transfer: PointsTransfer | None = strawberry.field(
         description="The transfer (the original one for a replay); null if refused."
@@ -88,7 +92,7 @@ class TransferPointsPayload:
     user_errors: list[UserError] = strawberry.field(description="Why; nothing was written.")
 
 
-@strawberry.type(description="Result of reverseTransfer.")
+@strawberry.type(description="Result of reverseTransfer, for the admin.")
 class ReverseTransferPayload:
     transfer: PointsTransfer | None = strawberry.field(
         description="The transfer, now REVERSED; null if refused."
@@ -99,7 +103,7 @@ class ReverseTransferPayload:
     user_errors: list[UserError] = strawberry.field(description="Why; nothing was written.")
 
 
-@strawberry.type(description="Result of configureTransfers.")
+@strawberry.type(description="Result of configureTransfers, for the admin.")
 class ConfigureTransfersPayload:
     settings: TransferSettings | None = strawberry.field(
         description="The limits now; null if refused."
@@ -112,7 +116,8 @@ class TransferMutations:
     @strawberry.mutation(
         description="Send spendable points to another member of the program, named by its "
         "referral code: taken from the sender's soonest-expiring points, given to the recipient "
-        "as new points. Within the program's limits; idempotent under the key.",
+        "as new points. Within the program's limits; idempotent under the key. Member tokens "
+        "only (the sender is the token's member).",
         permission_classes=[IsMember],
     )
     async def transfer_points(
@@ -152,7 +157,7 @@ class TransferMutations:
     @strawberry.mutation(
         description="Reverse a transfer, once: its points taken back from the recipient (what "
         "it already spent follows the program's clawback policy, as for returns) and given back "
-        "to the sender as new points.",
+        "to the sender as new points. Admin tokens only.",
         permission_classes=[IsAdmin],
     )
     async def reverse_transfer(
@@ -185,7 +190,8 @@ class TransferMutations:
         )
 
     @strawberry.mutation(
-        description="Set (replace) the program's limits on transfers between members.",
+        description="Set (replace) the program's limits on transfers between members. Admin "
+        "tokens only.",
         permission_classes=[IsAdmin],
     )
     async def configure_transfers(

@@ -21,7 +21,8 @@ from loyalty.points.transfer_settings import settings_of
 class TransferQueries:
     @strawberry.field(
         description="The program's limits on transfers between members: whether they are on, "
-        "points per transfer, daily caps and the membership age needed to send.",
+        "points per transfer, daily caps and the membership age needed to send. Member, "
+        "storefront and admin tokens.",
         permission_classes=[roles(Role.MEMBER, Role.STOREFRONT, Role.ADMIN)],
     )
     async def transfer_settings(self, info: strawberry.Info[Context, Any]) -> TransferSettings:
@@ -31,7 +32,8 @@ class TransferQueries:
         return TransferSettings.of(await settings_of(connections.get("default"), program.id))
 
     @strawberry.field(
-        description="Every transfer between the program's members, newest first.",
+        description="Every transfer between the program's members, newest first. Admin tokens "
+        "only.",
         permission_classes=[IsAdmin],
     )
     async def points_transfers(

@@ -1,6 +1,6 @@
 """The predictions' part of the composition root: the recompute command and its daily job, the
-withdrawal of `profiling` (the member's predictions and reorders go at once, in the withdrawing
-transaction, not at the next run), erasure (the member's order lines go), and the member's
+withdrawal of `profiling` (the member's predictions, reorders and RFM scores go at once, in the
+withdrawing transaction, not at the next run), erasure (the member's order lines go), and the member's
 predictions, reorders and order lines in its data export."""
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ from domain.events import ConsentWithdrawn, DomainEvent, MemberErased
 from loyalty.export_parts import _rows
 from loyalty.insights import predicting
 
+# Everything derived from the member's behaviour: its RFM scores too, at once, not at the next
+# run of their job (reads check consent anyway, but nothing profiled is kept after withdrawal).
 _FORGET_PREDICTIONS = (
     "DELETE FROM member_prediction WHERE member_id = $1",
     "DELETE FROM member_reorder WHERE member_id = $1",
+    "DELETE FROM member_rfm WHERE member_id = $1",
 )
 _FORGET_LINES = "DELETE FROM points_order_line WHERE member_id = $1"
 _EXPORT_PREDICTION = """

@@ -4,6 +4,7 @@ each behind the `profiling` consent checked (and logged) at read time."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from consent.published import use_if_allowed
+from consent.published import may_use_many, record_reads
 from domain.consent import PROFILING, DataCategory
 from domain.segments import Rules, rules_from_json
 from loyalty.insights.segment_sql import compile_rules
@@ -33,8 +34,9 @@ SELECT {_SEGMENT} FROM segment WHERE program_id = $1 AND archived_at IS NULL
 """  # noqa: S608 - constant columns
 _LIVE_COUNT = "SELECT count(*) AS n FROM segment WHERE program_id = $1 AND archived_at IS NULL"
 _RFM = """
-SELECT recency_days, frequency, monetary, recency_score, frequency_score, monetary_score,
-  computed_at FROM member_rfm WHERE member_id = $1 AND program_id = $2
+SELECT member_id, recency_days, frequency, monetary, recency_score, frequency_score,
+  monetary_score, computed_at
+FROM member_rfm WHERE member_id = ANY($1::bigint[]) AND program_id = $2
 """
 _USED = (DataCategory.PURCHASE_HISTORY, DataCategory.LOYALTY_ACTIVITY)
 SCORES_ACTOR = "system:insights.segments"
@@ -102,26 +104,34 @@ async def live_segments(connection: BaseDBAsyncClient, program_id: int) -> int:
     return int(row["n"])
 
 
-async def profiling_allowed(program_id: int, member_id: int, *, reason: str, at: datetime) -> bool:
-    """Whether the member consents to profiling now, logging the use (once a day) when it does:
-    the gate of every read of a member's scores and segments. The log's actor is this feature,
-    never the reader's token subject (a member's is its externalId, which erasure forgets)."""
-    return await use_if_allowed(
+async def profiling_allowed(
+    program_id: int, member_ids: Sequence[int], *, reason: str, at: datetime
+) -> set[int]:
+    """Of `member_ids`, those who consent to profiling now, the use logged (once a day) for
+    them: the gate of every read of members' scores and segments, one check and one log for a
+    page of members. The log's actor is this feature, never the reader's token subject (a
+    member's is its externalId, which erasure forgets)."""
+    allowed = await may_use_many(_db(), program_id, sorted(set(member_ids)), PROFILING)
+    await record_reads(
         _db(),
         program_id=program_id,
-        member_id=member_id,
+        member_ids=sorted(allowed),
         purpose=PROFILING,
         categories=_USED,
         actor=SCORES_ACTOR,
         reason=reason,
         at=at,
+        once_a_day=True,
     )
+    return allowed
 
 
-async def member_rfm(program_id: int, member_id: int) -> Rfm | None:
-    """The member's stored scores (the caller has checked consent: profiling_allowed)."""
-    rows = await _db().execute_query_dict(_RFM, [member_id, program_id])
-    return Rfm(**rows[0]) if rows else None
+async def members_rfm(program_id: int, member_ids: Sequence[int]) -> dict[int, Rfm]:
+    """The members' stored scores (the caller has checked consent: profiling_allowed)."""
+    if not member_ids:
+        return {}
+    rows = await _db().execute_query_dict(_RFM, [list(member_ids), program_id])
+    return {row.pop("member_id"): Rfm(**row) for row in rows}
 
 
 async def member_segments(
@@ -132,24 +142,44 @@ async def member_segments(
     every: bool,
     connection: BaseDBAsyncClient | None = None,
 ) -> list[SegmentRow]:
-    """The live segments the member is in now, in id order: every one (`every`, for staff) or
-    the member-visible ones. One statement: an EXISTS per segment, each over the member alone."""
+    """The live segments the member is in now, in id order (see `members_segments`)."""
+    found = await members_segments(
+        program_id, [member_id], now=now, every=every, connection=connection
+    )
+    return found.get(member_id, [])
+
+
+async def members_segments(
+    program_id: int,
+    member_ids: Sequence[int],
+    *,
+    now: datetime,
+    every: bool,
+    connection: BaseDBAsyncClient | None = None,
+) -> dict[int, list[SegmentRow]]:
+    """The live segments each member is in now, in id order: every one (`every`, for staff) or
+    the member-visible ones. One statement for a page of members: per segment, its compiled
+    rules over those members alone."""
     db = connection or _db()
     found = [_segment(row) for row in await db.execute_query_dict(_LIVE, [program_id, every])]
-    if not found:
-        return []
-    parts, params = [], [member_id]
+    if not found or not member_ids:
+        return {}
+    parts: list[str] = []
+    params: list[Any] = [list(member_ids)]
     for index, candidate in enumerate(found):
         sql, more = compile_rules(
             candidate.rules, program_id=program_id, now=now, first_placeholder=len(params) + 1
         )
         params += more
         parts.append(
-            f"SELECT {index} AS at WHERE EXISTS"  # noqa: S608 - compiled from the whitelist
-            f" (SELECT 1 FROM ({sql}) s WHERE s.member_id = $1)"
+            f"SELECT {index} AS at, s.member_id FROM ({sql}) s"  # noqa: S608 - compiled
+            " WHERE s.member_id = ANY($1::bigint[])"
         )
     rows = await db.execute_query_dict("\nUNION ALL\n".join(parts), params)
-    return [found[row["at"]] for row in sorted(rows, key=lambda row: row["at"])]
+    held: dict[int, list[SegmentRow]] = {}
+    for row in sorted(rows, key=lambda row: (row["member_id"], row["at"])):
+        held.setdefault(row["member_id"], []).append(found[row["at"]])
+    return held
 
 
 async def segment_sizes(program_id: int, rules: list[Rules], *, now: datetime) -> list[int]:

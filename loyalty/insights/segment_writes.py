@@ -29,10 +29,17 @@ UPDATE segment SET name = $3, description = $4, rules = $5::jsonb, behavioural =
 WHERE id = $1 AND program_id = $2 AND archived_at IS NULL
 RETURNING id
 """
+# `archived` is false for a segment archived before: archiving again changes nothing (neither
+# updated_at nor the event log).
 _ARCHIVE = """
-UPDATE segment SET archived_at = coalesce(archived_at, $3), updated_at = $3
-WHERE id = $1 AND program_id = $2
-RETURNING id, behavioural
+WITH found AS (SELECT id FROM segment WHERE id = $1 AND program_id = $2),
+archived AS (
+  UPDATE segment SET archived_at = $3, updated_at = $3
+  WHERE id = $1 AND program_id = $2 AND archived_at IS NULL
+  RETURNING id, behavioural
+)
+SELECT f.id, a.behavioural, a.id IS NOT NULL AS archived
+FROM found f LEFT JOIN archived a ON a.id = f.id
 """
 _NOT_FOUND = Problem(("id",), "No such live segment in this program.", ErrorCode.SEGMENT_NOT_FOUND)
 _NAME_TAKEN = Problem(
@@ -122,6 +129,8 @@ async def archive_segment(command: ArchiveSegment, uow: UnitOfWork) -> None:
         )
         if not rows:
             raise InvalidInput(_NOT_FOUND)
+        if not rows[0]["archived"]:
+            return
         uow.record(
             SegmentChanged(
                 program_id=command.program_id,

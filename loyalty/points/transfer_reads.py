@@ -31,7 +31,7 @@ CROSS JOIN LATERAL (
     AND t.id < $3
   ORDER BY t.id DESC LIMIT $4
 ) page
-"""
+"""  # noqa: S608 - constant SQL
 _PROGRAM_PAGE = f"""
 SELECT {_COLUMNS} {_FROM} WHERE t.program_id = $1 AND t.id < $2 ORDER BY t.id DESC LIMIT $3
 """

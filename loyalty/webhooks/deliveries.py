@@ -7,8 +7,9 @@ their listing with their attempts.
   event). The body is fixed then; its message id (`webhook-id`) is `msg_<event id>_<subscription
   id>`, reused by every retry and redelivery, so receivers deduplicate on it.
 - Payloads carry ids only (the event log holds no personal data); the member's global id is
-  sent only with the member's `partner_sharing` consent, and always in `member.erased` (so
-  partners can forget the member).
+  sent only with the member's `partner_sharing` consent, always in `member.erased` (so
+  partners can forget the member), and in `campaign.message_due` to the program's own
+  subscriptions (its messaging provider must know whom to message; partners never get it).
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ from backbone.relay import Consumer
 from consent.published import may_use_many, record_reads
 from domain.consent import PARTNER_SHARING, DataCategory
 from domain.events import MemberErased
-from domain.partners import members_named, partner_payload, shown_to_partners
+from domain.partners import (
+    ADDRESSED_TO_MEMBER,
+    members_named,
+    partner_payload,
+    shown_to_partners,
+)
 from loyalty.webhooks.subscriptions import Subscription
 
 FANOUT = "webhooks.fanout"
@@ -125,7 +131,8 @@ async def fan_out(event: LoggedEvent, connection: BaseDBAsyncClient) -> None:
         at=event.occurred_at,
         event_id=event.id,
         member=global_member_id(event.member_id)
-        if event.member_id is not None and (shares or event.type == MemberErased.type)
+        if event.member_id is not None
+        and (shares or event.type == MemberErased.type or event.type in ADDRESSED_TO_MEMBER)
         else None,
         payload=partner_payload(event.payload, member_shares=shares, sharing=sharing),
     )

@@ -64,6 +64,16 @@ CAMPAIGN = {
     "offer": {"kind": "POINTS_MULTIPLIER", "multiplier": "2"},
     "arms": [{"key": "a", "weight": 1}, {"key": "b", "weight": 1}],
 }
+SEGMENT_ID = "U2VnbWVudDox"  # Segment:1, which no program has
+SEGMENT = {
+    "name": "Gold at risk",
+    "description": "Gold members likely to drift",
+    "rules": {
+        "all": [{"field": "TIER", "operator": "IN", "texts": ["gold"]}],
+        "any": [{"field": "CHURN_PROBABILITY", "operator": "GTE", "number": "0.6"}],
+    },
+}
+SWAPPED_RULES = {"all": SEGMENT["rules"]["any"], "any": SEGMENT["rules"]["all"]}
 CAMPAIGN_DISCOUNT = {"kind": "REWARD_DISCOUNT", "rewardId": "UmV3YXJkOjE=", "discountPercent": 10}
 # Valid inputs, by mutation; one per branch of a @oneOf input.
 VALID: list[tuple[str, Role, dict[str, Any]]] = [
@@ -337,6 +347,21 @@ VALID: list[tuple[str, Role, dict[str, Any]]] = [
     ("updateCampaign", Role.ADMIN, {**CAMPAIGN, "offer": CAMPAIGN_DISCOUNT, "id": CAMPAIGN_ID}),
     ("scheduleCampaign", Role.ADMIN, {"id": CAMPAIGN_ID}),
     ("cancelCampaign", Role.ADMIN, {"id": CAMPAIGN_ID}),
+    ("createSegment", Role.ADMIN, {**SEGMENT, "idempotencyKey": "k-1"}),
+    ("createSegment", Role.ADMIN, {**SEGMENT, "rules": SWAPPED_RULES}),
+    ("updateSegment", Role.ADMIN, {**SEGMENT, "id": SEGMENT_ID}),
+    ("updateSegment", Role.ADMIN, {**SEGMENT, "rules": SWAPPED_RULES, "id": SEGMENT_ID}),
+    ("archiveSegment", Role.ADMIN, {"id": SEGMENT_ID}),
+    (
+        "transferPoints",
+        Role.MEMBER,
+        {"idempotencyKey": "k-1", "recipient": "ABCDEFGH", "points": 1, "message": "Enjoy"},
+    ),
+    (
+        "reverseTransfer",
+        Role.ADMIN,
+        {"idempotencyKey": "k-1", "transferId": "UG9pbnRzVHJhbnNmZXI6MQ==", "reason": "Fraud"},
+    ),
 ]
 NEW_WEBHOOK = """mutation { createWebhookSubscription(input: {url: "https://hooks.example/in",
   eventTypes: ["points.earned"]}) { subscription { id } } }"""

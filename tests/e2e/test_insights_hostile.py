@@ -14,14 +14,17 @@ from tortoise import connections
 
 from api.auth import Role
 from backbone.bus import MessageBus
+from domain import bgnbd
 from domain.clock import FixedClock
+from domain.predictions import History, predict
 from loyalty.insights.commands import RecomputeRfm
 from loyalty.insights.predicting import RecomputePredictions
-from tests.conftest import START, token
+from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.insights_helpers import (
     ADMIN,
     ARCHIVE,
+    CREATE,
     condition,
     create_segment,
     members_of,
@@ -55,14 +58,33 @@ async def _count(sql: str, *params: Any) -> int:
 
 async def test_hostile_rule_values_are_typed_errors_and_write_nothing(gql: GraphQLClient) -> None:
     await seed_members(gql, "ann", consenting=())
+    # Not decimals, or beyond what the scalar reads: refused as bad arguments before any rule.
+    for special in (
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "sNaN",
+        "1e",
+        "0x10",
+        "1E+1000000",
+        "0E-1000000",
+    ):
+        body = await gql.post(
+            CREATE,
+            {
+                "input": {
+                    "name": "Special",
+                    "rules": {"all": [condition("CHURN_PROBABILITY", "GTE", number=special)]},
+                }
+            },
+            bearer=ADMIN,
+        )
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (special, body)
     hostile = [
-        condition("CHURN_PROBABILITY", "GTE", number="NaN"),
-        condition("CHURN_PROBABILITY", "GTE", number="Infinity"),
-        condition("CHURN_PROBABILITY", "LTE", number="-Infinity"),
-        condition("POINTS_AVAILABLE", "GT", number="1E+1000000"),
         condition("POINTS_AVAILABLE", "GT", number=str(2**31)),
         condition("DAYS_SINCE_LAST_ORDER", "GTE", number="-1"),
-        condition("RECENCY_SCORE", "EQ", number="0E-1000000"),
+        condition("RECENCY_SCORE", "EQ", number="0"),
+        condition("RECENCY_SCORE", "EQ", number="4.5"),
         condition("POINTS_EXPIRING", "GT", number="0", withinDays=-5),
         condition("COMMUNITY_POSTS", "GT", number="0", withinDays=2**31 - 1),
         condition("TIER", "IN", texts=[f"t{i}" for i in range(21)]),
@@ -74,7 +96,7 @@ async def test_hostile_rule_values_are_typed_errors_and_write_nothing(gql: Graph
     ]
     refused = await create_segment(gql, "Hostile", all=hostile)
     assert refused["segment"] is None
-    # Every condition is named (0E-1000000 is a zero: below the scores' range 1-5).
+    # Every condition is named, each with its own typed error.
     assert {int(e["field"][3]) for e in refused["userErrors"]} == set(range(len(hostile)))
     assert {e["code"] for e in refused["userErrors"]} == {"INVALID_SEGMENT_RULES"}
     too_many = await create_segment(
@@ -142,7 +164,7 @@ async def _program_with_everything(gql: GraphQLClient, bus: MessageBus, clock: F
     await orders_on_days(gql, clock, plan)
     clock.set(day(40))
     await run_rfm_job(bus)
-    assert (await run_job(bus))
+    assert await run_job(bus)
     for name in ("Behavioural", "Everyone"):
         rules = [condition("ORDER_COUNT", "GTE", number="1")] if name == "Behavioural" else []
         created = await create_segment(gql, name, all=rules, memberVisible=True)
@@ -152,9 +174,12 @@ async def _program_with_everything(gql: GraphQLClient, bus: MessageBus, clock: F
 async def _insights(gql: GraphQLClient, who: str, bearer: str) -> dict[str, Any]:
     """The member's insights as `bearer` reads them (`me` for the member itself)."""
     if bearer == member_token(who):
-        found: dict[str, Any] = (await gql.ok(f"{{ me {{ id {INSIGHTS} }} }}", bearer=bearer))["me"]
-        return found
-    found = (await gql.ok(BY_EXTERNAL_ID, {"id": who}, bearer=bearer))["memberByExternalId"]
+        data = await gql.ok(f"{{ me {{ id {INSIGHTS} }} }}", bearer=bearer)
+    else:
+        data = {
+            "me": (await gql.ok(BY_EXTERNAL_ID, {"id": who}, bearer=bearer))["memberByExternalId"]
+        }
+    found: dict[str, Any] = data["me"]
     return found
 
 
@@ -173,8 +198,10 @@ async def test_no_profiling_nothing_for_any_role_and_any_route(
 ) -> None:
     await _program_with_everything(gql, bus, clock)
     ann = await _insights(gql, "ann", ADMIN)
-    assert ann["rfm"] is not None and ann["prediction"] is not None
-    assert ann["reorders"] and ann["recommendedProducts"]
+    assert ann["rfm"] is not None
+    assert ann["prediction"] is not None
+    assert ann["reorders"]
+    assert ann["recommendedProducts"]
     assert [s["name"] for s in ann["segments"]] == ["Behavioural", "Everyone"]
     eve = await _insights(gql, "eve", ADMIN)
     assert _empty(eve, segments=["Everyone"])  # admins see non-behavioural segments
@@ -186,19 +213,19 @@ async def test_no_profiling_nothing_for_any_role_and_any_route(
     assert await stored("member_rfm", "eve") == 0
     assert await stored("member_prediction", "eve") == 0
     assert await stored("member_reorder", "eve") == 0
-    data = await gql.ok(
-        "{ segments(first: 5) { edges { node { name size } } } }", bearer=ADMIN
-    )
+    data = await gql.ok("{ segments(first: 5) { edges { node { name size } } } }", bearer=ADMIN)
     sizes = {e["node"]["name"]: e["node"]["size"] for e in data["segments"]["edges"]}
     assert sizes == {"Behavioural": 11, "Everyone": 12}
     document = await exported(gql, member_token("eve"))
-    assert document["rfm"] is None and document["prediction"] is None
+    assert document["rfm"] is None
+    assert document["prediction"] is None
     assert [s["name"] for s in document["segments"]] == ["Everyone"]
     # Objecting to personalization ends recommendations for every reader, nothing else.
     await consent(gql, "ann", "personalization", False)
     for bearer in (ADMIN, STORE, member_token("ann")):
         found = await _insights(gql, "ann", bearer)
-        assert found["recommendedProducts"] == [] and found["prediction"] is not None
+        assert found["recommendedProducts"] == []
+        assert found["prediction"] is not None
 
 
 async def test_withdrawal_forgets_scores_predictions_and_reorders_at_once(
@@ -208,12 +235,15 @@ async def test_withdrawal_forgets_scores_predictions_and_reorders_at_once(
     assert await stored("member_rfm", "ann") == 1
     await set_profiling(gql, "ann", False)
     for bearer in (ADMIN, STORE, member_token("ann")):
-        assert _empty(await _insights(gql, "ann", bearer), segments=["Everyone"] * (bearer == ADMIN))
+        assert _empty(
+            await _insights(gql, "ann", bearer), segments=["Everyone"] * (bearer == ADMIN)
+        )
     # Nothing derived from her behaviour is kept, not even until the next run.
     for table in ("member_rfm", "member_prediction", "member_reorder"):
         assert await stored(table, "ann") == 0, table
     document = await exported(gql, member_token("ann"))
-    assert document["rfm"] is None and document["reorders"] == []
+    assert document["rfm"] is None
+    assert document["reorders"] == []
 
 
 async def test_other_programs_tokens_see_nothing(
@@ -244,9 +274,7 @@ async def test_other_programs_tokens_see_nothing(
     other_ann = await gql.ok(BY_EXTERNAL_ID, {"id": "ann"}, bearer=other_admin)
     assert _empty(other_ann["memberByExternalId"], segments=[])
     # The other program's own member "ann" reads nothing of acme's ann.
-    mine = await gql.ok(
-        f"{{ me {{ {INSIGHTS} }} }}", bearer=member_token("ann", "other")
-    )
+    mine = await gql.ok(f"{{ me {{ {INSIGHTS} }} }}", bearer=member_token("ann", "other"))
     assert _empty(mine["me"], segments=[])
     forged = await gql.post("{ segments(first: 1) { edges { node { id } } } }", bearer="x.y.z")
     assert forged["errors"][0]["extensions"]["code"] in {"UNAUTHENTICATED", "FORBIDDEN"}
@@ -272,7 +300,8 @@ async def test_a_page_of_segment_members_with_scores_costs_the_same_for_few_or_m
     await bus.handle(RecomputeRfm(program_id=await _program_id()))
     data = await gql.ok(query, bearer=ADMIN)
     edges = data["segment"]["members"]["edges"]
-    assert len(edges) == 12 and all(e["node"]["rfm"] is not None for e in edges)
+    assert len(edges) == 12
+    assert all(e["node"]["rfm"] is not None for e in edges)
     assert all([s["name"] for s in e["node"]["segments"]] == ["Buyers", "Everyone"] for e in edges)
     assert await statements(gql, query, ADMIN) == one
 
@@ -349,12 +378,31 @@ async def test_degenerate_histories_never_crash_the_job_nor_answer_nan(
 async def test_all_single_orders_or_one_member_is_too_little_data(
     gql: GraphQLClient, bus: MessageBus, clock: FixedClock
 ) -> None:
-    outcome = await _fit_with(
-        gql, bus, clock, {f"one-{n}": [(float(n), ["A"])] for n in range(12)}
-    )
+    outcome = await _fit_with(gql, bus, clock, {f"one-{n}": [(float(n), ["A"])] for n in range(12)})
     [result] = outcome.values()
-    assert result.status == "INSUFFICIENT_DATA" and result.predictions == 0
-    model = (await gql.ok("{ predictionModel { status members } }", bearer=ADMIN))
+    assert result.status == "INSUFFICIENT_DATA"
+    assert result.predictions == 0
+    model = await gql.ok("{ predictionModel { status members } }", bearer=ADMIN)
     assert model["predictionModel"] == {"status": "INSUFFICIENT_DATA", "members": 12}
     assert await _sane_predictions(gql) == []
 
+
+def test_a_tiny_r_gives_no_date_rather_than_an_overflow() -> None:
+    # r at the optimiser's lower bound (e^-9): 2 ** (1 / r) is beyond any float.
+    parameters = bgnbd.Parameters(r=1.234e-4, alpha=1.0, a=1.0, b=1.0)
+    assert bgnbd.median_wait_days(parameters, 0.0, 10.0) == math.inf
+    [prediction] = predict(parameters, [History(1, 1, 10.0, 10.0)], day(10))
+    assert prediction.expected_next_order_at is None
+    assert bgnbd.median_wait_days(bgnbd.Parameters(1.0, 2.0, 1.0, 1.0), 1.0, 10.0) == (
+        pytest.approx(12 * (2**0.5 - 1))
+    )
+
+
+def test_an_even_count_of_members_gives_finite_factors_for_a_small_b() -> None:
+    # The median of 1 and 2 orders is 1.5; b < 1/2 made the "orders" effect NaN, which jsonb
+    # refuses: the whole job failed.
+    parameters = bgnbd.Parameters(r=0.06, alpha=1.2e-4, a=0.14, b=0.15)
+    histories = [History(1, 1, 1.0, 1.0), History(2, 2, 30.0, 3.0)]
+    for prediction in predict(parameters, histories, day(30)):
+        assert 0.0 <= prediction.churn_probability <= 1.0
+        assert all(math.isfinite(f.effect) and math.isfinite(f.value) for f in prediction.why)

@@ -134,9 +134,9 @@ async def test_without_profiling_consent_no_scores_and_withdrawal_removes_them(
     assert await _scores(gql, "fay") is None
     data = await gql.ok(BY_ID, {"id": "fay"}, bearer=ADMIN)
     assert data["memberByExternalId"]["rfm"] is None
-    # The job deletes the row and rescores the rest without her (N = 4).
+    # The withdrawal deleted her row at once; the job rescores the rest without her (N = 4).
     report = await run_rfm_job(bus)
-    assert (report.scored, report.removed) == (4, 1)
+    assert (report.scored, report.removed) == (4, 0)
     await set_profiling(gql, "fay", True)
     assert await _scores(gql, "fay") is None  # no row until the job scores her again
     cat = await _scores(gql, "cat")

@@ -4,9 +4,12 @@ the members' other writes, and what a member could learn of others; the ledger a
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from api.auth import Role
+from domain.clock import FixedClock
 from tests.conftest import token
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.partner_helpers import partner as partner_token
@@ -17,6 +20,7 @@ from tests.e2e.points_helpers import (
     award_manual,
     bal,
     balance,
+    configure,
     errors,
     key,
     ledger,
@@ -41,10 +45,11 @@ async def test_hostile_amounts_are_refused_typed_or_as_bad_arguments(gql: GraphQ
     codes = await setup(gql, {"ann": 1_000, "bob": 0})
     for points in (0, -1, -(2**31)):
         assert errors(await send(gql, "ann", codes["bob"], points)) == ["TRANSFER_BELOW_MINIMUM"]
-    for points in (2**31, 2**53, 1.5, "10", None):
-        input = {"idempotencyKey": key(), "recipient": codes["bob"], "points": points}
+    for bad in (2**31, 2**53, 1.5, "10", None):
+        input = {"idempotencyKey": key(), "recipient": codes["bob"], "points": bad}
         body = await gql.post(SEND, {"input": input}, bearer=member_token("ann"))
-        assert body.get("errors") and body.get("data") is None, (points, body)
+        assert body.get("errors"), (bad, body)
+        assert body.get("data") is None, (bad, body)
     assert errors(await send(gql, "ann", codes["bob"], 1_000_001)) == ["TRANSFER_ABOVE_MAXIMUM"]
     await _nothing_moved(gql, {"ann": bal(1_000, lifetime=1_000), "bob": bal(0)})
 
@@ -56,7 +61,7 @@ async def test_hostile_messages_and_keys_are_refused_and_nothing_moves(gql: Grap
         assert errors(refused) == ["INVALID_TRANSFER_MESSAGE"], repr(message[:20])
     for idem in ("", " k", "k" * 10_000, "k\x00"):
         input = {"idempotencyKey": idem, "recipient": codes["bob"], "points": 5}
-        refused = (await gql.ok(SEND, {"input": input}, bearer=member_token("ann")))
+        refused = await gql.ok(SEND, {"input": input}, bearer=member_token("ann"))
         assert errors(refused["transferPoints"]) == ["INVALID_IDEMPOTENCY_KEY"], repr(idem[:20])
     await _nothing_moved(gql, {"ann": bal(1_000, lifetime=1_000), "bob": bal(0)})
     # A blank message is no message; a long message of plain text up to the bound is kept.
@@ -72,7 +77,9 @@ async def test_codes_are_matched_as_typed_and_look_alikes_reach_no_one(gql: Grap
     bob = codes["bob"]
     spaced = f"  {bob[:4].lower()} {bob[4:]} "
     assert (await send(gql, "ann", spaced, 1))["userErrors"] == []
-    cyrillic = bob.translate(str.maketrans("ABCEHKMPTX", "АВСЕНКМРТХ"))
+    cyrillic = bob.translate(
+        str.maketrans("ABCEHKMPTX", "\u0410\u0412\u0421\u0415\u041d\u041a\u041c\u0420\u0422\u0425")
+    )
     fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in bob)
     for text in (cyrillic, fullwidth, bob * 1_000, "\x00" + bob, bob + "\u200b"):
         if text != bob:
@@ -158,9 +165,10 @@ async def test_same_key_with_different_inputs_at_once_makes_at_most_one_transfer
     )
     done = [answer for answer in answers if not answer["userErrors"]]
     assert len(done) == 1, answers
-    assert sorted(code for answer in answers for code in errors(answer)) == [
-        "IDEMPOTENCY_KEY_REUSED"
-    ] * 9
+    assert (
+        sorted(code for answer in answers for code in errors(answer))
+        == ["IDEMPOTENCY_KEY_REUSED"] * 9
+    )
     points = done[0]["transfer"]["points"]
     assert await balance(gql, "ann") == bal(1_000 - points, lifetime=1_000)
     await assert_ledger_audits_clean()
@@ -185,9 +193,10 @@ async def test_concurrent_reversals_of_one_transfer_reverse_it_once(gql: GraphQL
     codes = await setup(gql, {"ann": 1_000, "bob": 0})
     transfer = (await send(gql, "ann", codes["bob"], 300))["transfer"]
     answers = await asyncio.gather(*(reverse(gql, transfer["id"]) for _ in range(6)))
-    assert sorted(code for answer in answers for code in errors(answer)) == [
-        "TRANSFER_ALREADY_REVERSED"
-    ] * 5
+    assert (
+        sorted(code for answer in answers for code in errors(answer))
+        == ["TRANSFER_ALREADY_REVERSED"] * 5
+    )
     assert await balance(gql, "ann") == bal(1_000, lifetime=1_000)
     assert await balance(gql, "bob") == bal(0)
     await assert_ledger_audits_clean()
@@ -278,7 +287,53 @@ async def test_the_transfers_of_a_page_of_members_cost_as_those_of_one(gql: Grap
         assert (await send(gql, name, codes["bob"], 3))["userErrors"] == []
     assert await _queries(gql, page, ADMIN) == few
     data = await gql.ok(page, bearer=ADMIN)
-    seen = {
-        len(edge["node"]["transfers"]["edges"]) for edge in data["members"]["edges"]
-    }
+    seen = {len(edge["node"]["transfers"]["edges"]) for edge in data["members"]["edges"]}
     assert seen == {1, 5}  # each sender one; bob's page capped at 5 of his 13
+
+
+async def test_a_counterparts_member_id_opens_nothing_of_it(gql: GraphQLClient) -> None:
+    codes = await setup(gql, {"ann": 100, "bob": 0})
+    transfer = (await send(gql, "ann", codes["bob"], 10))["transfer"]
+    probe = """query($id: ID!) { node(id: $id) { id ... on Member { email displayName
+      points { available } } } }"""
+    for viewer, other in (("bob", transfer["senderId"]), ("ann", transfer["recipientId"])):
+        assert (await gql.ok(probe, {"id": other}, bearer=member_token(viewer)))["node"] is None
+        body = await gql.post(
+            "query($id: ID!) { member(id: $id) { email } }", {"id": other},
+            bearer=member_token(viewer),
+        )  # fmt: skip
+        assert (body.get("data") or {}).get("member") is None, body
+
+
+async def test_points_past_their_expiry_are_not_sent_before_any_job_ran(
+    gql: GraphQLClient, clock: FixedClock
+) -> None:
+    codes = await setup(gql, {"ann": 0, "bob": 0})
+    await configure(gql, expiry={"mode": "AFTER_DAYS", "amount": 30})
+    await award_manual(gql, "ann", 100)
+    clock.advance(timedelta(days=31))
+    assert errors(await send(gql, "ann", codes["bob"], 50)) == ["INSUFFICIENT_POINTS"]
+    assert await balance(gql, "bob") == bal(0)
+    assert (await balance(gql, "ann"))["available"] == 0
+    await assert_ledger_audits_clean()
+
+
+async def test_the_daily_caps_turn_at_the_programs_midnight_not_utcs(
+    gql: GraphQLClient, clock: FixedClock
+) -> None:
+    codes = await setup(gql, {"ann": 5_000, "bob": 0}, maxPoints=100, dailySentCap=100)
+    changed = await gql.ok(
+        """mutation($input: UpdateProgramInput!) { updateProgram(input: $input) {
+          userErrors { code } } }""",
+        {"input": {"name": "Acme", "timezone": "America/New_York", "defaultLocale": "en"}},
+        bearer=ADMIN,
+    )
+    assert changed["updateProgram"]["userErrors"] == []
+    clock.set(datetime(2026, 6, 15, 23, 30, tzinfo=UTC))  # 19:30 in New York
+    assert (await send(gql, "ann", codes["bob"], 100))["userErrors"] == []
+    clock.set(datetime(2026, 6, 16, 3, 59, tzinfo=UTC))  # a new UTC day, 23:59 in New York
+    assert errors(await send(gql, "ann", codes["bob"], 1)) == ["TRANSFER_DAILY_SENT_CAP"]
+    clock.set(datetime(2026, 6, 16, 4, 0, tzinfo=UTC))  # midnight in New York
+    assert (await send(gql, "ann", codes["bob"], 100))["userErrors"] == []
+    assert errors(await send(gql, "ann", codes["bob"], 1)) == ["TRANSFER_DAILY_SENT_CAP"]
+    assert await balance(gql, "bob") == bal(200)

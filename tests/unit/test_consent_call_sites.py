@@ -48,8 +48,10 @@ EXPECTED = {
     ("loyalty/insights/prediction_reads.py", "record_reads"),
     # profiling (CONSENT): a member's RFM scores are read only with it (null without), and its
     # segments shown to the member or the storefront only with it (empty without); the use is
-    # logged once a day. (Segments themselves judge consent in SQL, set-based.)
-    ("loyalty/insights/reads.py", "use_if_allowed"),
+    # logged once a day, one check and one log for a page of members. (Segments themselves
+    # judge consent in SQL, set-based.)
+    ("loyalty/insights/reads.py", "may_use_many"),
+    ("loyalty/insights/reads.py", "record_reads"),
     # profiling (CONSENT): a behavioural campaign (a reorder or at-risk trigger, a behavioural
     # segment) decides only for members who consent, judged again in the delivery's write;
     # without it, no delivery at all. The use is logged once a day per member.
