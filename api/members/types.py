@@ -274,7 +274,9 @@ class Member(relay.Node):
         "answered, newest first, at most 100, each with whether it answered. The member itself "
         "and the program's staff only."
     )
-    async def surveys(self, info: strawberry.Info[Context, Any]) -> list[survey_fields.MemberSurvey]:
+    async def surveys(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[survey_fields.MemberSurvey]:
         return await survey_fields.member_surveys(info, self.member_id)
 
     @classmethod

@@ -7,7 +7,6 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
 from tortoise import connections
 
 from backbone import relay
@@ -45,7 +44,9 @@ async def test_the_programs_own_subscription_learns_whom_to_message_and_partners
     await provision(gql)
     member_id = await enroll(gql, "ann")
     await consent(gql, "ann", "marketing_email", "profiling")
-    program = ref(await find_program("acme"))
+    found = await find_program("acme")
+    assert found is not None
+    program = ref(found)
     consumer = fan_out_consumer()
     await relay.register([consumer], connections.get("default"))
     await bus.handle(

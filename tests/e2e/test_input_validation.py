@@ -65,7 +65,7 @@ CAMPAIGN = {
     "arms": [{"key": "a", "weight": 1}, {"key": "b", "weight": 1}],
 }
 SEGMENT_ID = "U2VnbWVudDox"  # Segment:1, which no program has
-SEGMENT = {
+SEGMENT: dict[str, Any] = {
     "name": "Gold at risk",
     "description": "Gold members likely to drift",
     "rules": {

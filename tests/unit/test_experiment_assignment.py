@@ -15,7 +15,7 @@ from domain.experiments import (
     position,
     validate_arms,
 )
-from domain.validation import ErrorCode, ProblemCollector, InvalidInput
+from domain.validation import ErrorCode, InvalidInput, ProblemCollector
 
 ARMS = (Arm("a", 1), Arm("b", 3))
 
