@@ -250,8 +250,14 @@ def _text_condition(
             (*at, "number"),
             f"{raw.field} compares with texts only.",
         ),
-        _holds(problems, counted, (*at, "texts"), f"{raw.operator} takes {wanted} texts.")
-        and _holds(problems, None not in cleaned, (*at, "texts"), f"{raw.field} texts are {rule}."),
+        _holds(problems, counted, (*at, "texts"), f"{raw.operator} takes {wanted} texts."),
+        # Each bad text is reported at its own index, so a client can point at the one to fix.
+        *[
+            _holds(
+                problems, text is not None, (*at, "texts", str(i)), f"{raw.field} texts are {rule}."
+            )
+            for i, text in enumerate(cleaned)
+        ],
     ]
     if not all(checks):
         return None

@@ -64,6 +64,10 @@ async def transfer_points(command: TransferPoints, uow: UnitOfWork) -> TransferD
     with a typed code and write nothing. The same key and input answer the same transfer."""
     require_external_id(command.sender_external_id)
     code = rules.recipient_code(command.recipient_code)
+    if code is None:
+        # Nobody can hold a code that is no code at all: refused before any read, with the
+        # one answer an unknown code gets, so the refusal tells a sender nothing more.
+        raise _unavailable()
     message = rules.check_message(command.message)
     claim = idempotency.claim_for(
         command,
@@ -86,7 +90,7 @@ async def transfer_points(command: TransferPoints, uow: UnitOfWork) -> TransferD
             raise InvalidInput(
                 Problem((), "No such member in this program.", ErrorCode.MEMBER_NOT_FOUND)
             )
-        found = await connection.execute_query_dict(_RECIPIENT, [program_id, code]) if code else []
+        found = await connection.execute_query_dict(_RECIPIENT, [program_id, code])
         if not found:
             raise _unavailable()
         sender, recipient_id = senders[0], found[0]["member_id"]

@@ -86,17 +86,19 @@ def test_tier_points_and_member_fields_alone_are_not_behavioural() -> None:
         ),
         (ConditionInput(F.ORDER_COUNT, OP.GT, number=Decimal(0), within_days=3), "withinDays"),
         (ConditionInput(F.TIER, OP.LT, texts=("gold",)), "operator"),
-        (ConditionInput(F.TIER, OP.EQ, texts=("Gold'; DROP TABLE member; --",)), "texts"),
+        (ConditionInput(F.TIER, OP.EQ, texts=("Gold'; DROP TABLE member; --",)), "texts.0"),
         (ConditionInput(F.TIER, OP.EQ, texts=("gold", "silver")), "texts"),
         (ConditionInput(F.TIER, OP.IN, texts=tuple(f"t{i}" for i in range(21))), "texts"),
-        (ConditionInput(F.LOCALE, OP.EQ, texts=("not a locale",)), "texts"),
+        (ConditionInput(F.LOCALE, OP.EQ, texts=("not a locale",)), "texts.0"),
         (ConditionInput(F.LOCALE, OP.EQ, number=Decimal(1), texts=("en",)), "number"),
     ],
 )
 def test_out_of_range_or_mistyped_conditions_are_refused(
     condition: ConditionInput, field: str
 ) -> None:
-    assert _problems(condition) == [(("rules", "all", "0", field), ErrorCode.INVALID_SEGMENT_RULES)]
+    # A bad text is reported at its own index ("texts.0"), a bad count at the list.
+    at = ("rules", "all", "0", *field.split("."))
+    assert _problems(condition) == [(at, ErrorCode.INVALID_SEGMENT_RULES)]
 
 
 def test_too_many_conditions_and_a_bad_name_are_all_reported() -> None:
