@@ -246,5 +246,12 @@ async def visible_segment(info: strawberry.Info[Context, Any], key: int) -> Segm
     program = await info.context.program()
     if program is None or principal.role is not Role.ADMIN:
         return None
-    found = await reads.segment(program.id, key)
-    return Segment.of(found) if found is not None else None
+    program_id = program.id
+
+    async def load(keys: list[int]) -> list[reads.SegmentRow | None]:
+        found = await reads.segments_by_id(program_id, keys)
+        return [found.get(k) for k in keys]
+
+    # One query for a page of campaigns naming segments, not one per campaign.
+    row: reads.SegmentRow | None = await info.context.loader("insights.segment", load).load(key)
+    return Segment.of(row) if row is not None else None

@@ -15,5 +15,8 @@ class Delivered:
     def add(self, other: Delivered) -> None:
         self.counts.update(other.counts)
 
+    def total(self) -> int:
+        return sum(self.counts.values())
+
     def __str__(self) -> str:
         return ", ".join(f"{status.value}={n}" for status, n in sorted(self.counts.items()))

@@ -19,6 +19,10 @@ from loyalty.campaigns.targets import deferred_page, targets_page
 
 EVERY_MINUTE = "* * * * *"
 BATCH = 200
+# After a pass decides this many members, the delivery table's statistics are refreshed at once:
+# the next pass's anti-join against it must not be planned on counts from before the bulk write
+# (autovacuum may take minutes; a plan for an empty table re-scans 10,000 fresh rows per page).
+ANALYZE_AFTER = 1_000
 
 
 async def deliver_due(bus: MessageBus) -> Delivered:
@@ -27,8 +31,12 @@ async def deliver_due(bus: MessageBus) -> Delivered:
     done = Delivered()
     running = await Campaign.filter(status=rules.Status.RUNNING.value).order_by("id")
     for campaign in running:
-        done.add(await _deferred(bus, campaign))
-        done.add(await _new(bus, campaign))
+        decided = Delivered()
+        decided.add(await _deferred(bus, campaign))
+        decided.add(await _new(bus, campaign))
+        if decided.total() >= ANALYZE_AFTER:
+            await connections.get("default").execute_script("ANALYZE campaign_delivery")
+        done.add(decided)
     return done
 
 

@@ -28,6 +28,7 @@ SELECT {_SEGMENT} FROM segment
 WHERE program_id = $1 AND archived_at IS NULL AND id > $2 ORDER BY id LIMIT $3
 """  # noqa: S608 - constant columns
 _ONE = f"SELECT {_SEGMENT} FROM segment WHERE program_id = $1 AND id = $2"  # noqa: S608
+_SOME = f"SELECT {_SEGMENT} FROM segment WHERE program_id = $1 AND id = ANY($2)"  # noqa: S608
 _LIVE = f"""
 SELECT {_SEGMENT} FROM segment WHERE program_id = $1 AND archived_at IS NULL
   AND ($2 OR member_visible) ORDER BY id LIMIT {MAX_SEGMENTS}
@@ -96,6 +97,12 @@ async def segment(program_id: int, segment_id: int) -> SegmentRow | None:
     """One segment of the program, archived or not."""
     rows = await _db().execute_query_dict(_ONE, [program_id, segment_id])
     return _segment(rows[0]) if rows else None
+
+
+async def segments_by_id(program_id: int, segment_ids: Sequence[int]) -> dict[int, SegmentRow]:
+    """Those of `segment_ids` that are the program's, archived or not, by id: one query."""
+    rows = await _db().execute_query_dict(_SOME, [program_id, list(segment_ids)])
+    return {row["id"]: _segment(row) for row in rows}
 
 
 async def live_segments(connection: BaseDBAsyncClient, program_id: int) -> int:

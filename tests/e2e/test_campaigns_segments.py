@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from backbone.bus import MessageBus
-from tests.e2e.campaign_helpers import CANCEL, act, consent, deliver, deliveries, running
+from tests.e2e.campaign_helpers import CANCEL, act, consent, created, deliver, deliveries, running
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.points_helpers import ADMIN
+from tests.e2e.prediction_helpers import statements
 
 CREATE_SEGMENT = """mutation($input: CreateSegmentInput!) { createSegment(input: $input) {
   segment { id behavioural } userErrors { field code } } }"""
@@ -57,3 +58,22 @@ async def test_a_cancelled_campaign_reaches_nobody_more(
     assert cancelled["campaign"]["status"] == "CANCELLED"
     await deliver(bus)
     assert await deliveries() == []
+
+
+async def test_a_page_of_campaigns_with_their_segments_costs_the_same_for_one_or_several(
+    gql: GraphQLClient,
+) -> None:
+    await provision(gql)
+    query = "{ campaigns(first: 20) { edges { node { name segment { id name } } } } }"
+    first = await _segment(gql, "S0", {"field": "ENROLLED_DAYS", "operator": "GTE", "number": "0"})
+    await created(gql, name="C0", segmentId=first["id"])
+    one = await statements(gql, query, ADMIN)
+    for i in range(1, 4):
+        segment = await _segment(
+            gql, f"S{i}", {"field": "ENROLLED_DAYS", "operator": "GTE", "number": str(i)}
+        )
+        await created(gql, name=f"C{i}", segmentId=segment["id"])
+    data = await gql.ok(query, bearer=ADMIN)
+    names = [(e["node"]["name"], e["node"]["segment"]["name"]) for e in data["campaigns"]["edges"]]
+    assert names == [(f"C{i}", f"S{i}") for i in range(4)]
+    assert await statements(gql, query, ADMIN) == one
