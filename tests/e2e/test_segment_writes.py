@@ -56,7 +56,7 @@ async def test_invalid_rules_are_typed_errors_and_write_nothing(gql: GraphQLClie
         (("input", "rules", "all", "0", "number"), "INVALID_SEGMENT_RULES"),
         (("input", "rules", "all", "1", "operator"), "INVALID_SEGMENT_RULES"),
         (("input", "rules", "all", "2", "withinDays"), "INVALID_SEGMENT_RULES"),
-        (("input", "rules", "all", "3", "texts"), "INVALID_SEGMENT_RULES"),
+        (("input", "rules", "all", "3", "texts", "0"), "INVALID_SEGMENT_RULES"),
         (("input", "rules", "any", "0", "number"), "INVALID_SEGMENT_RULES"),
     }
     too_many = await create_segment(
