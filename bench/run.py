@@ -94,7 +94,10 @@ def main() -> int:
     path = RESULTS / time.strftime("bench-%Y%m%d-%H%M%S.json")
     path.write_text(json.dumps(reports, indent=2, default=str))
     print(f"\nwritten to {path}")
-    failed = any(r["errors"] or not r["audit_clean"] for r in reports)
+    for report in reports:
+        if report["stalled"]:
+            print(f"FAILED: no request completed in {report['stalled']}")
+    failed = any(r["errors"] or r["stalled"] or not r["audit_clean"] for r in reports)
     return 1 if failed else 0
 
 
@@ -191,6 +194,8 @@ def run(admin_url: str, redis_url: str, args: argparse.Namespace) -> dict[str, o
         },
         "targets": TARGETS,
         "errors": sum(m.errors for key, m in results.items() if key != "pgbench"),
+        # A scenario that completed no request measured a stall, not the API: the run fails.
+        "stalled": [m.name for m in results.values() if m.requests == 0],
         "audit_clean": audit.returncode == 0,
         "audit_output": audit.stdout.strip().splitlines()[-1:]
         if audit.stdout

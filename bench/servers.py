@@ -9,9 +9,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -47,36 +49,40 @@ def fresh_database(admin_url: str, name: str) -> str:
 
 @contextlib.contextmanager
 def serving(command: list[str], env: dict[str, str], port: int, ready_path: str) -> Iterator[str]:
-    """Run a server process until the block ends; yields its base URL once `ready_path` is 200."""
-    process = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{command[0]} exited: {process.stderr.read().decode() if process.stderr else ''}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                if (
-                    httpx.request(
-                        "GET" if ready_path != "/graphql" else "POST", base + ready_path
-                    ).status_code
-                    < 500
-                ):
-                    break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{command[0]} never became ready")
-        yield base
-    finally:
-        process.send_signal(signal.SIGINT)
+    """Run a server process until the block ends; yields its base URL once `ready_path` is 200.
+
+    Its stderr (the access log: a line per request) goes to a file, never to a pipe nobody
+    reads: a full pipe would block the server mid-run, and the load would measure a stall."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            _wait_ready(process, base, ready_path, log)
+            yield base
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_ready(
+    process: subprocess.Popen[bytes], base: str, ready_path: str, log: IO[bytes]
+) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{process.args!r} exited: {log.read()[-4000:].decode()}")
+        with contextlib.suppress(httpx.TransportError):
+            method = "GET" if ready_path != "/graphql" else "POST"
+            if httpx.request(method, base + ready_path).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{process.args!r} never became ready")
 
 
 def api_command(port: int, workers: int) -> list[str]:
