@@ -101,7 +101,10 @@ def check_campaign(spec: CampaignSpec) -> CampaignSpec:
     name = problems.one_line_text(
         "name", spec.name, max_length=NAME_MAX, label="A campaign name", code=BAD
     )
-    if spec.ends_at is not None and spec.ends_at <= spec.starts_at:
+    if _naive(spec.starts_at, spec.ends_at):
+        field = "startsAt" if _naive(spec.starts_at) else "endsAt"
+        problems.add(field, "Instants need their UTC offset.", BAD)
+    elif spec.ends_at is not None and spec.ends_at <= spec.starts_at:
         problems.add("endsAt", "endsAt must be after startsAt.", BAD)
     if spec.message is None and spec.offer is None:
         problems.add((), "A campaign sends a message, gives an offer, or both.", BAD)
@@ -171,8 +174,16 @@ def _check_offer(problems: ProblemCollector, offer: Offer) -> None:
     windowed = offer.starts_at is not None or offer.ends_at is not None
     if offer.kind is OfferKind.GIFT and windowed:
         problems.add((*at, "startsAt"), "A GIFT is given at delivery: it has no window.", BAD)
-    if offer.starts_at and offer.ends_at and offer.ends_at <= offer.starts_at:
+    if _naive(offer.starts_at, offer.ends_at):
+        field = "startsAt" if _naive(offer.starts_at) else "endsAt"
+        problems.add((*at, field), "Instants need their UTC offset.", BAD)
+    elif offer.starts_at and offer.ends_at and offer.ends_at <= offer.starts_at:
         problems.add((*at, "endsAt"), "The offer's endsAt must be after its startsAt.", BAD)
+
+
+def _naive(*moments: datetime | None) -> bool:
+    """Whether an instant lacks its UTC offset (a wall time of no known zone)."""
+    return any(moment is not None and moment.utcoffset() is None for moment in moments)
 
 
 def editable(status: Status) -> None:

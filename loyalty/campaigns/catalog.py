@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 from backbone import idempotency
 from backbone.uow import UnitOfWork
 from domain import campaigns as rules
@@ -63,15 +65,25 @@ async def _check_references(uow: UnitOfWork, program_id: int, spec: rules.Campai
         raise InvalidInput(*problems)
 
 
+def _name_taken() -> InvalidInput:
+    return InvalidInput(
+        Problem(
+            ("name",),
+            "Another campaign of the program has this name.",
+            ErrorCode.CAMPAIGN_NAME_TAKEN,
+        )
+    )
+
+
 async def _check_name(uow: UnitOfWork, program_id: int, name: str, campaign_id: int) -> None:
     if await uow.connection.execute_query_dict(_NAME_TAKEN, [program_id, name, campaign_id]):
-        raise InvalidInput(
-            Problem(
-                ("name",),
-                "Another campaign of the program has this name.",
-                ErrorCode.CAMPAIGN_NAME_TAKEN,
-            )
-        )
+        raise _name_taken()
+
+
+def _clash(clash: IntegrityError) -> InvalidInput | None:
+    """A write that lost a race for its name to a concurrent one (the (program_id, name) key,
+    checked by the database once the other committed): CAMPAIGN_NAME_TAKEN; else None."""
+    return _name_taken() if "campaign_program_name" in str(clash) else None
 
 
 async def create_campaign(command: CreateCampaign, uow: UnitOfWork) -> int:
@@ -83,24 +95,27 @@ async def create_campaign(command: CreateCampaign, uow: UnitOfWork) -> int:
         key=command.idempotency_key,
         leave_out=("actor",),
     )
-    async with uow:
-        replay = await uow.claim(claim)
-        if replay is not None:
-            replayed: int = replay["campaignId"]
-            return replayed
-        await _check_references(uow, command.program_id, spec)
-        await _check_name(uow, command.program_id, spec.name, 0)
-        now = uow.now()
-        campaign = await Campaign.create(
-            using_db=uow.connection,
-            program_id=command.program_id,
-            status=rules.Status.DRAFT.value,
-            **columns(spec),
-            created_at=now,
-            updated_at=now,
-        )
-        key: int = campaign.id
-        await uow.remember({"campaignId": key})
+    try:
+        async with uow:
+            replay = await uow.claim(claim)
+            if replay is not None:
+                replayed: int = replay["campaignId"]
+                return replayed
+            await _check_references(uow, command.program_id, spec)
+            await _check_name(uow, command.program_id, spec.name, 0)
+            now = uow.now()
+            campaign = await Campaign.create(
+                using_db=uow.connection,
+                program_id=command.program_id,
+                status=rules.Status.DRAFT.value,
+                **columns(spec),
+                created_at=now,
+                updated_at=now,
+            )
+            key: int = campaign.id
+            await uow.remember({"campaignId": key})
+    except IntegrityError as clash:
+        raise _clash(clash) or clash from clash
     return key
 
 
@@ -126,12 +141,15 @@ async def _save(uow: UnitOfWork, campaign: Campaign, changes: dict[str, Any]) ->
 
 async def update_campaign(command: UpdateCampaign, uow: UnitOfWork) -> int:
     spec = rules.check_campaign(command.spec)
-    async with uow:
-        campaign = await _locked(uow, command.program_id, command.campaign_id)
-        rules.editable(rules.Status(campaign.status))
-        await _check_references(uow, command.program_id, spec)
-        await _check_name(uow, command.program_id, spec.name, campaign.id)
-        return await _save(uow, campaign, columns(spec))
+    try:
+        async with uow:
+            campaign = await _locked(uow, command.program_id, command.campaign_id)
+            rules.editable(rules.Status(campaign.status))
+            await _check_references(uow, command.program_id, spec)
+            await _check_name(uow, command.program_id, spec.name, campaign.id)
+            return await _save(uow, campaign, columns(spec))
+    except IntegrityError as clash:
+        raise _clash(clash) or clash from clash
 
 
 async def schedule_campaign(command: ScheduleCampaign, uow: UnitOfWork) -> int:
