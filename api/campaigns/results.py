@@ -84,10 +84,7 @@ class CampaignResults:
     )
 
 
-async def results_of(program_id: int, campaign_id: int) -> CampaignResults | None:
-    found = await counted.campaign_results(program_id, campaign_id)
-    if found is None:
-        return None
+def results_of(found: counted.Results) -> CampaignResults:
     return CampaignResults(
         conversion_window_days=found.conversion_window_days,
         confidence=stats.CONFIDENCE,

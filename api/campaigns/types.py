@@ -20,6 +20,7 @@ from domain import campaign_delivery as delivery
 from domain import campaigns as rules
 from domain.preferences import Channel
 from loyalty.campaigns import reads
+from loyalty.campaigns import results as counted
 from loyalty.campaigns.models import Campaign as CampaignModel
 
 
@@ -83,6 +84,18 @@ def _counts_loader(context: Context) -> DataLoader[int, list[tuple[str, int]]]:
     return loader
 
 
+def _results_loader(context: Context) -> DataLoader[int, CampaignResults | None]:
+    """Results by campaign: two statements for a page of campaigns."""
+
+    async def load(keys: list[int]) -> list[CampaignResults | None]:
+        program = await context.program()
+        found = await counted.campaigns_results(program.id, keys) if program is not None else {}
+        return [results_of(found[key]) if key in found else None for key in keys]
+
+    loader: DataLoader[int, CampaignResults | None] = context.loader("campaigns.results", load)
+    return loader
+
+
 @strawberry.type(
     description="A campaign: whom it reaches (trigger, segment), when (window), and with what "
     "(message, offer), optionally as an experiment. Admins only."
@@ -135,12 +148,11 @@ class Campaign(relay.Node):
         ]
 
     @strawberry.field(
-        description="Its results per arm, the holdout included, as of now (set-based: ask it of "
-        "one campaign, not of a whole page). Admins only."
+        description="Its results per arm, the holdout included, as of now (a page of campaigns "
+        "counted at once). Admins only."
     )
     async def results(self, info: strawberry.Info[Context, Any]) -> CampaignResults | None:
-        program = await info.context.program()
-        return await results_of(program.id, self.campaign_id) if program is not None else None
+        return await _results_loader(info.context).load(self.campaign_id)
 
     @classmethod
     def from_model(cls, campaign: CampaignModel) -> Campaign:

@@ -1,4 +1,5 @@
-"""A campaign's results per arm, the holdout included, counted set-based in one statement.
+"""Campaigns' results per arm, the holdout included, counted set-based: one statement for the
+campaigns and one for their counts, whatever the number of campaigns (a page of them).
 
 Definitions (the issue leaves them to us):
 - exposed: a member with a SENT, OFFERED or HELD_OUT delivery of the campaign; its exposure is
@@ -17,6 +18,7 @@ Definitions (the issue leaves them to us):
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,32 +31,37 @@ from domain.experiments import DEFAULT_ARM, HOLDOUT
 
 _RESULTS = """
 WITH exposed AS (
-  SELECT d.member_id, min(d.arm) AS arm, min(d.created_at) AS at
+  SELECT d.campaign_id, d.member_id, min(d.arm) AS arm, min(d.created_at) AS at
   FROM campaign_delivery d
-  WHERE d.campaign_id = $1 AND d.program_id = $2 AND d.status IN ('SENT', 'OFFERED', 'HELD_OUT')
-  GROUP BY d.member_id
+  WHERE d.campaign_id = ANY($1::bigint[]) AND d.program_id = $2
+    AND d.status IN ('SENT', 'OFFERED', 'HELD_OUT')
+  GROUP BY d.campaign_id, d.member_id
 ), windowed AS (
-  SELECT member_id, arm, at, at + make_interval(days => $3) AS until FROM exposed
+  SELECT x.campaign_id, x.member_id, x.arm, x.at,
+    x.at + make_interval(days => c.conversion_window_days) AS until
+  FROM exposed x JOIN campaign c ON c.id = x.campaign_id
 ), ordered AS (
-  SELECT w.member_id, sum(o.total - o.returned_total) AS revenue
+  SELECT w.campaign_id, w.member_id, sum(o.total - o.returned_total) AS revenue
   FROM windowed w JOIN points_order o
     ON o.member_id = w.member_id AND o.created_at > w.at AND o.created_at <= w.until
-  GROUP BY w.member_id
+  GROUP BY w.campaign_id, w.member_id
 ), earned AS (
-  SELECT w.member_id, sum(e.points) AS points
+  SELECT w.campaign_id, w.member_id, sum(e.points) AS points
   FROM windowed w JOIN points_entry e
     ON e.member_id = w.member_id AND e.kind = 'EARN' AND e.created_at >= w.at
    AND e.created_at <= w.until
-  GROUP BY w.member_id
+  GROUP BY w.campaign_id, w.member_id
 )
-SELECT w.arm, count(*) AS members, count(o.member_id) AS conversions,
+SELECT w.campaign_id, w.arm, count(*) AS members, count(o.member_id) AS conversions,
   COALESCE(sum(o.revenue), 0) AS revenue, COALESCE(sum(e.points), 0) AS points
-FROM windowed w LEFT JOIN ordered o USING (member_id) LEFT JOIN earned e USING (member_id)
-GROUP BY w.arm
+FROM windowed w LEFT JOIN ordered o USING (campaign_id, member_id)
+  LEFT JOIN earned e USING (campaign_id, member_id)
+GROUP BY w.campaign_id, w.arm
 """
-_CAMPAIGN = """
-SELECT c.arms, c.conversion_window_days, c.holdout_percent, p.currency
-FROM campaign c JOIN program p ON p.id = c.program_id WHERE c.id = $1 AND c.program_id = $2
+_CAMPAIGNS = """
+SELECT c.id, c.arms, c.conversion_window_days, c.holdout_percent, p.currency
+FROM campaign c JOIN program p ON p.id = c.program_id
+WHERE c.id = ANY($1::bigint[]) AND c.program_id = $2
 """
 
 
@@ -80,14 +87,26 @@ class Results:
 async def campaign_results(program_id: int, campaign_id: int) -> Results | None:
     """Every arm the campaign has (even with nobody in it yet), then the holdout; None when the
     campaign is not the program's. Read committed data only: no lock, no write."""
+    return (await campaigns_results(program_id, [campaign_id])).get(campaign_id)
+
+
+async def campaigns_results(program_id: int, campaign_ids: Sequence[int]) -> dict[int, Results]:
+    """The results of each of these campaigns of the program, by key (those not the program's
+    left out): two statements for any number of campaigns."""
     connection = connections.get("default")
-    campaigns = await connection.execute_query_dict(_CAMPAIGN, [campaign_id, program_id])
+    keys = list(campaign_ids)
+    campaigns = await connection.execute_query_dict(_CAMPAIGNS, [keys, program_id])
     if not campaigns:
-        return None
-    campaign = campaigns[0]
+        return {}
+    rows = await connection.execute_query_dict(_RESULTS, [keys, program_id])
+    counted: dict[int, dict[str, dict[str, Any]]] = {row["id"]: {} for row in campaigns}
+    for row in rows:
+        counted[row["campaign_id"]][row["arm"]] = row
+    return {row["id"]: _results(row, counted[row["id"]]) for row in campaigns}
+
+
+def _results(campaign: dict[str, Any], counted: dict[str, dict[str, Any]]) -> Results:
     window = int(campaign["conversion_window_days"])
-    rows = await connection.execute_query_dict(_RESULTS, [campaign_id, program_id, window])
-    counted = {row["arm"]: row for row in rows}
     keys = _arm_keys(campaign["arms"]) or [DEFAULT_ARM]
     keys += [key for key in sorted(counted) if key not in keys and key != HOLDOUT]
     holdout = counted.get(HOLDOUT)
