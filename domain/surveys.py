@@ -155,6 +155,11 @@ def _check_question(question: Question, problems: ProblemCollector, seen: set[st
     return Question(question.key, question.kind, prompt or "", question.required, tuple(options))
 
 
+def is_question_key(text: str) -> bool:
+    """Whether `text` is spelled as a question key (so it may name a question at all)."""
+    return _KEY.fullmatch(text) is not None
+
+
 def check_answer_texts(answers: list[Answer]) -> None:
     """What can be judged of answers before their survey is read: how many, and that every
     key, choice and text is bounded plain text."""

@@ -59,6 +59,33 @@ def _survey_loader(context: Context) -> DataLoader[int, SurveyModel | None]:
     return loader
 
 
+def _results_loader(
+    context: Context,
+) -> DataLoader[tuple[int | None, SurveyModel], SurveyResults | None]:
+    """Results by (segment, survey): two statements per segment asked of, for a page of surveys."""
+
+    async def load(keys: list[tuple[int | None, SurveyModel]]) -> list[SurveyResults | None]:
+        by_segment: dict[int | None, list[SurveyModel]] = {}
+        for segment, survey in keys:
+            by_segment.setdefault(segment, []).append(survey)
+        counted: dict[int | None, dict[int, SurveyResults] | None] = {}
+        for segment, surveys in by_segment.items():
+            found = await results.surveys_results(
+                surveys, segment_id=segment, now=context.clock.now()
+            )
+            counted[segment] = (
+                {key: SurveyResults.of(one) for key, one in found.items()}
+                if found is not None
+                else None
+            )
+        return [(counted[segment] or {}).get(survey.id) for segment, survey in keys]
+
+    loader: DataLoader[tuple[int | None, SurveyModel], SurveyResults | None] = context.loader(
+        "feedback.results", load
+    )
+    return loader
+
+
 @strawberry.type(description="One answer of a response. The member itself, admins.")
 class SurveyAnswer:
     question_key: str = strawberry.field(description="The question answered.")
@@ -162,10 +189,7 @@ class Survey(relay.Node):
             segment = decode_global_id(segment_id, "Segment")
             if segment is None:
                 raise ClientError("`segmentId` is not a Segment id.", TopLevelCode.BAD_USER_INPUT)
-        found = await results.survey_results(
-            self.model, segment_id=segment, now=info.context.clock.now()
-        )
-        return SurveyResults.of(found) if found is not None else None
+        return await _results_loader(info.context).load((segment, self.model))
 
     @strawberry.field(
         description="The text answers, oldest first, without who wrote them (erased members' "
@@ -182,7 +206,7 @@ class Survey(relay.Node):
     ) -> SurveyTextAnswerConnection:
         limit = page_size(first, "textAnswers")
         after_id = decode_cursor(after, TEXT_CURSOR)
-        if question_key is not None and len(question_key) > rules.QUESTION_KEY_MAX:
+        if question_key is not None and not rules.is_question_key(question_key):
             raise ClientError("`questionKey` is no question key.", TopLevelCode.BAD_USER_INPUT)
         rows = await reads.text_answers_page(
             self.survey_id, after_id=after_id, question_key=question_key, limit=limit + 1
@@ -242,21 +266,32 @@ class MemberSurvey:
     )
 
 
+def _member_surveys_loader(context: Context) -> DataLoader[int, list[reads.MemberSurvey]]:
+    """Members' surveys and responses by member: three statements for a page of members."""
+
+    async def load(keys: list[int]) -> list[list[reads.MemberSurvey]]:
+        program = await context.require_program()
+        found = await reads.members_surveys(program.id, keys)
+        return [found[key] for key in keys]
+
+    loader: DataLoader[int, list[reads.MemberSurvey]] = context.loader("feedback.member", load)
+    return loader
+
+
 async def member_surveys(
     info: strawberry.Info[Context, Any], member_key: int
 ) -> list[MemberSurvey]:
-    """Open surveys a campaign sent the member, and the surveys it answered, newest first."""
-    program = await info.context.require_program()
-    surveys = await reads.member_surveys(program.id, member_key)
-    responses = await reads.responses_of(member_key, [s.id for s in surveys])
-    shown = []
-    for survey in surveys:
-        response = responses.get(survey.id)
-        shown.append(
-            MemberSurvey(
-                survey=Survey.from_model(survey),
-                answered=response is not None,
-                response=SurveyResponse.from_model(response) if response is not None else None,
-            )
+    """Open surveys a campaign sent the member, and the surveys it answered, newest first: for
+    the member itself (the only member a member token sees) and admins; empty for others, as
+    responses are the member's and its admins' only."""
+    if info.context.require_principal().role not in (Role.MEMBER, Role.ADMIN):
+        return []
+    found = await _member_surveys_loader(info.context).load(member_key)
+    return [
+        MemberSurvey(
+            survey=Survey.from_model(one.survey),
+            answered=one.response is not None,
+            response=SurveyResponse.from_model(one.response) if one.response is not None else None,
         )
-    return shown
+        for one in found
+    ]

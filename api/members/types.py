@@ -272,7 +272,7 @@ class Member(relay.Node):
     @strawberry.field(
         description="The open surveys a campaign sent the member, and every survey it "
         "answered, newest first, at most 100, each with whether it answered. The member itself "
-        "and the program's staff only."
+        "and admins only (empty for other callers)."
     )
     async def surveys(
         self, info: strawberry.Info[Context, Any]

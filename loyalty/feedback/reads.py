@@ -15,16 +15,18 @@ from loyalty.export_parts import _rows
 from loyalty.feedback.models import Survey, SurveyAnswer, SurveyResponse
 
 MEMBER_SURVEYS_MAX = 100
-# Open surveys a campaign delivered to the member (a SENT delivery of a campaign sending the
-# survey), and every survey the member answered, newest first.
+# Open surveys a campaign delivered to each member (a SENT delivery of a campaign sending the
+# survey), and every survey the member answered, newest first, at most $3 per member.
 _MEMBER_SURVEYS = """
-SELECT s.id FROM survey s
-WHERE s.program_id = $1 AND (
-  (s.status = 'OPEN' AND s.id IN (
-    SELECT c.survey_id FROM campaign_delivery d JOIN campaign c ON c.id = d.campaign_id
-    WHERE d.member_id = $2 AND d.status = 'SENT' AND c.survey_id IS NOT NULL))
-  OR s.id IN (SELECT r.survey_id FROM survey_response r WHERE r.member_id = $2))
-ORDER BY s.id DESC LIMIT $3
+SELECT m.member_id, s.id FROM unnest($2::bigint[]) AS m(member_id) CROSS JOIN LATERAL (
+  SELECT s.id FROM survey s
+  WHERE s.program_id = $1 AND (
+    (s.status = 'OPEN' AND s.id IN (
+      SELECT c.survey_id FROM campaign_delivery d JOIN campaign c ON c.id = d.campaign_id
+      WHERE d.member_id = m.member_id AND d.status = 'SENT' AND c.survey_id IS NOT NULL))
+    OR s.id IN (SELECT r.survey_id FROM survey_response r WHERE r.member_id = m.member_id))
+  ORDER BY s.id DESC LIMIT $3
+) s
 """
 _TEXT_ANSWERS = """
 SELECT a.id, a.question_key, a.text, r.submitted_at FROM survey_answer a
@@ -76,13 +78,30 @@ async def surveys_by_id(program_id: int, survey_ids: list[int]) -> dict[int, Sur
     return {survey.id: survey for survey in found}
 
 
-async def member_surveys(program_id: int, member_id: int) -> list[Survey]:
+@dataclass(frozen=True, slots=True)
+class MemberSurvey:
+    survey: Survey
+    response: SurveyResponse | None
+
+
+async def members_surveys(program_id: int, member_ids: list[int]) -> dict[int, list[MemberSurvey]]:
+    """Each member's surveys (those sent to it and still open, and those it answered, newest
+    first) with its response to each: three statements for any number of members."""
     rows = await connections.get("default").execute_query_dict(
-        _MEMBER_SURVEYS, [program_id, member_id, MEMBER_SURVEYS_MAX]
+        _MEMBER_SURVEYS, [program_id, member_ids, MEMBER_SURVEYS_MAX]
     )
-    ids = [row["id"] for row in rows]
-    found = await surveys_by_id(program_id, ids)
-    return [found[key] for key in ids]
+    surveys = await surveys_by_id(program_id, list({row["id"] for row in rows}))
+    responses = {
+        (response.member_id, response.survey_id): response
+        for response in await SurveyResponse.filter(
+            program_id=program_id, member_id__in=member_ids, survey_id__in=list(surveys)
+        )
+    }
+    found: dict[int, list[MemberSurvey]] = {key: [] for key in member_ids}
+    for row in rows:
+        member, survey = row["member_id"], row["id"]
+        found[member].append(MemberSurvey(surveys[survey], responses.get((member, survey))))
+    return found
 
 
 async def responses_of(member_id: int, survey_ids: list[int]) -> dict[int, SurveyResponse]:
