@@ -47,6 +47,11 @@ class CreateSurveyInput:
     questions: list[SurveyQuestionInput] = strawberry.field(
         description=f"1-{rules.QUESTIONS_MAX} questions, in the order they are asked."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retries with it create the survey once and answer with it (1-200 "
+        "printable characters); without one, a retry is SURVEY_NAME_TAKEN.",
+    )
 
 
 @strawberry.input(description="Changes to a DRAFT survey; fields left out stay as they are.")
@@ -123,7 +128,8 @@ def _questions(given: list[SurveyQuestionInput]) -> tuple[rules.Question, ...]:
 @strawberry.type
 class FeedbackMutations:
     @strawberry.mutation(
-        description="Create a survey of 1-10 questions (NPS, RATING, CHOICE, TEXT), as a DRAFT.",
+        description="Create a survey of 1-10 questions (NPS, RATING, CHOICE, TEXT), as a DRAFT; "
+        "once per idempotency key when one is given.",
         permission_classes=[IsAdmin],
     )
     async def create_survey(
@@ -132,8 +138,13 @@ class FeedbackMutations:
         input: Annotated[CreateSurveyInput, strawberry.argument(description=INPUT)],
     ) -> SurveyPayload:
         async def run(program_id: int) -> SurveyModel:
+            principal = info.context.require_principal()
             command = commands.CreateSurvey(
-                program_id=program_id, name=input.name, questions=_questions(input.questions)
+                program_id=program_id,
+                name=input.name,
+                questions=_questions(input.questions),
+                actor=actor(principal.role.value, principal.subject),
+                idempotency_key=input.idempotency_key,
             )
             return await info.context.bus.handle(command)
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
+from backbone import idempotency
 from backbone.uow import UnitOfWork
 from domain import surveys as rules
 from domain.validation import ErrorCode, InvalidInput, Problem
@@ -68,13 +71,25 @@ def _name_taken() -> InvalidInput:
 
 
 async def create_survey(command: CreateSurvey, uow: UnitOfWork) -> Survey:
+    """A new DRAFT; under an idempotency key, created once: a retry (or a concurrent twin)
+    answers with the survey the key created."""
     name, questions = rules.check_survey(command.name, list(command.questions))
+    claim = None
+    if command.idempotency_key is not None:
+        claim = idempotency.claim_for(
+            command, program_id=command.program_id, client=command.actor,
+            key=command.idempotency_key, leave_out=("actor",),
+        )  # fmt: skip
     async with uow:
+        if claim is not None and (replay := await uow.claim(claim)) is not None:
+            return await Survey.get(id=replay["surveyId"], using_db=uow.connection)
         rows = await uow.connection.execute_query_dict(
             _CREATE, [command.program_id, name, questions_json(questions), uow.now()]
         )
         if not rows:
             raise _name_taken()
+        if claim is not None:
+            await uow.remember({"surveyId": rows[0]["id"]})
         return await Survey.get(id=rows[0]["id"], using_db=uow.connection)
 
 
@@ -90,6 +105,15 @@ async def _locked(uow: UnitOfWork, program_id: int, survey_id: int) -> Survey:
 
 
 async def update_survey(command: UpdateSurvey, uow: UnitOfWork) -> Survey:
+    try:
+        return await _update(command, uow)
+    except IntegrityError as clash:  # a concurrent rename took the name first
+        if "survey_program_name" in str(clash):
+            raise _name_taken() from clash
+        raise
+
+
+async def _update(command: UpdateSurvey, uow: UnitOfWork) -> Survey:
     async with uow:
         survey = await _locked(uow, command.program_id, command.survey_id)
         rules.editable(rules.SurveyStatus(survey.status))

@@ -11,11 +11,13 @@ from loyalty.feedback.models import Survey
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateSurvey(Command[Survey]):
-    """A new survey, a DRAFT until it is opened."""
+    """A new survey, a DRAFT until it is opened; under an idempotency key, created once."""
 
     program_id: int
     name: str
     questions: tuple[Question, ...]
+    actor: str = ""
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
