@@ -330,3 +330,22 @@ async def test_a_page_of_campaigns_with_results_costs_the_same_for_one_or_five(
     exposed = [sum(a["membersExposed"] for a in e["node"]["results"]["arms"]) for e in page]
     assert exposed == [1] * 5
     assert await _queries(gql, RESULTS_PAGE, ADMIN) == one
+
+
+async def test_concurrent_renames_to_one_name_keep_names_unique(gql: GraphQLClient) -> None:
+    await provision(gql)
+    drafts = [await created(gql, name=f"D{n}") for n in range(4)]
+    bodies = await asyncio.gather(
+        *(
+            gql.post(UPDATE, {"input": {**campaign_input(name="Same"), "id": d["id"]}},
+                     bearer=ADMIN)
+            for d in drafts
+        )
+    )  # fmt: skip
+    codes = []
+    for body in bodies:
+        assert "errors" not in body, body
+        codes += [e["code"] for e in body["data"]["updateCampaign"]["userErrors"]]
+    assert codes == ["CAMPAIGN_NAME_TAKEN"] * 3
+    names = [e["node"]["name"] for e in (await gql.ok(LIST, bearer=ADMIN))["campaigns"]["edges"]]
+    assert names.count("Same") == 1

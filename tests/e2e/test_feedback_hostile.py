@@ -327,3 +327,40 @@ async def test_a_page_of_members_with_their_surveys_costs_the_same_for_one_or_fi
     scores = [e["node"]["surveys"][0]["response"]["answers"][0]["score"] for e in page]
     assert scores == [0, 1, 2, 3, 4]
     assert await _queries(gql, MEMBERS_PAGE, ADMIN) == one
+
+
+async def test_concurrent_renames_to_one_name_keep_names_unique(gql: GraphQLClient) -> None:
+    await provision(gql)
+    drafts = []
+    for n in range(4):
+        created = await gql.ok(
+            CREATE, {"input": {"name": f"D{n}", "questions": QUESTIONS}}, bearer=ADMIN
+        )
+        drafts.append(created["createSurvey"]["survey"]["id"])
+    bodies = await asyncio.gather(
+        *(gql.post(UPDATE, {"input": {"id": d, "name": "Same"}}, bearer=ADMIN) for d in drafts)
+    )
+    codes = []
+    for body in bodies:
+        assert "errors" not in body, body
+        codes += [e["code"] for e in body["data"]["updateSurvey"]["userErrors"]]
+    assert codes == ["SURVEY_NAME_TAKEN"] * 3
+    listed = await gql.ok("{ surveys { edges { node { name } } } }", bearer=ADMIN)
+    assert sorted(e["node"]["name"] for e in listed["surveys"]["edges"]).count("Same") == 1
+
+
+async def test_concurrent_creates_under_one_key_answer_the_one_survey(gql: GraphQLClient) -> None:
+    await provision(gql)
+    given = {"name": "Once", "questions": QUESTIONS, "idempotencyKey": "survey-key"}
+    bodies = await asyncio.gather(
+        *(gql.post(CREATE, {"input": given}, bearer=ADMIN) for _ in range(6))
+    )
+    for body in bodies:
+        assert "errors" not in body, body
+        assert body["data"]["createSurvey"]["userErrors"] == [], body
+    assert len({body["data"]["createSurvey"]["survey"]["id"] for body in bodies}) == 1
+    reused = await gql.ok(CREATE, {"input": {**given, "name": "Other"}}, bearer=ADMIN)
+    assert [e["code"] for e in reused["createSurvey"]["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
+    bad = await gql.ok(CREATE, {"input": {**given, "idempotencyKey": "k\x00"}}, bearer=ADMIN)
+    assert [e["field"] for e in bad["createSurvey"]["userErrors"]] == [["input", "idempotencyKey"]]
+    assert await _counts() == (1, 0, 0)
