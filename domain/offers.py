@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from domain.ledger import Balance, Posting, apply
+from domain.validation import InvalidInput
+
 
 @dataclass(frozen=True, slots=True)
 class Offer:
@@ -71,6 +74,17 @@ def discount_label(reward_name: str, discounted: Discounted) -> str:
 def gift_label() -> str:
     """What the member reads on a campaign gift's ledger entry."""
     return "A gift from us"
+
+
+def gift_fits(balance: Balance, posting: Posting) -> bool:
+    """Whether the ledger can take a gift's posting: a member whose balance it would carry past
+    what a 32-bit Int holds gets no gift (its delivery stands), rather than the refusal failing
+    the whole batch of deliveries, and every run after it, for every member in it."""
+    try:
+        apply(balance, posting)
+    except InvalidInput:
+        return False
+    return True
 
 
 def gift_source_ref(delivery_id: int) -> str:

@@ -16,13 +16,14 @@ a gift holds ids and points only, and the campaign's gift account must still add
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from backbone.uow import UnitOfWork
 from domain.campaigns import OfferKind
 from domain.ledger import ExplanationLine, earn
 from domain.members import MemberStatus
-from domain.offers import gift_label, gift_source_ref
+from domain.offers import gift_fits, gift_label, gift_source_ref
 from loyalty.export_parts import _rows
 from loyalty.models import Program
 from loyalty.points.account import open_account
@@ -31,6 +32,7 @@ from loyalty.programs import ref
 if TYPE_CHECKING:
     from loyalty.campaigns.models import Campaign
 
+log = logging.getLogger(__name__)
 ACTOR = "system:campaigns"
 REASON_CODE = "CAMPAIGN_GIFT"
 
@@ -73,14 +75,18 @@ async def grant_on_delivery(
     await account.settle_due()
     program = ref(await Program.get(id=campaign.program_id, using_db=uow.connection))
     points, label = campaign.offer_points, gift_label()
+    posting = earn(
+        account.balance,
+        points,
+        lines=(ExplanationLine(REASON_CODE, label, points),),
+        activates_at=None,
+        expires_at=program.points.expiry.expires_at(account.now, program.timezone),
+    )
+    if not gift_fits(account.balance, posting):
+        log.warning("campaign %s: no gift for member %s, beyond its bounds", campaign.id, member_id)
+        return
     posted = await account.post(
-        earn(
-            account.balance,
-            points,
-            lines=(ExplanationLine(REASON_CODE, label, points),),
-            activates_at=None,
-            expires_at=program.points.expiry.expires_at(account.now, program.timezone),
-        ),
+        posting,
         reason_code=REASON_CODE,
         reason=label,
         source_ref=gift_source_ref(delivery_id),
