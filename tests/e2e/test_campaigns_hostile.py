@@ -13,7 +13,9 @@ from strawberry import relay
 from tortoise import connections
 
 from api.auth import Role
+from backbone.bus import MessageBus
 from domain.clock import FixedClock
+from domain.ledger import MAX_POINTS
 from tests.conftest import START, token
 from tests.e2e.campaign_helpers import (
     CANCEL,
@@ -23,6 +25,9 @@ from tests.e2e.campaign_helpers import (
     UPDATE,
     campaign_input,
     created,
+    deliver,
+    deliveries,
+    running,
 )
 from tests.e2e.conftest import GraphQLClient, enroll, provision
 from tests.e2e.feedback_helpers import CREATE as CREATE_SURVEY
@@ -31,6 +36,7 @@ from tests.e2e.offer_helpers import campaign, delivered
 from tests.e2e.points_helpers import (
     ADMIN,
     assert_ledger_audits_clean,
+    award_manual,
     award_order,
     balance,
     member_token,
@@ -349,3 +355,31 @@ async def test_concurrent_renames_to_one_name_keep_names_unique(gql: GraphQLClie
     assert codes == ["CAMPAIGN_NAME_TAKEN"] * 3
     names = [e["node"]["name"] for e in (await gql.ok(LIST, bearer=ADMIN))["campaigns"]["edges"]]
     assert names.count("Same") == 1
+
+
+async def test_a_gift_the_ledger_cannot_hold_never_stalls_the_campaign(
+    gql: GraphQLClient, bus: MessageBus
+) -> None:
+    await provision(gql)
+    for name in ("ann", "bob", "cy"):
+        await enroll(gql, name)
+    chunk = 10_000_000  # the most one manual award gives
+    for _ in range(MAX_POINTS // chunk):
+        assert (await award_manual(gql, "bob", chunk))["userErrors"] == []
+    full = MAX_POINTS // chunk * chunk
+    assert full + 500 <= MAX_POINTS
+    assert (await award_manual(gql, "bob", MAX_POINTS - full - 10))["userErrors"] == []
+    full = MAX_POINTS - 10
+    await running(gql, name="gift", message=None, offer={"kind": "GIFT", "points": 500})
+    await deliver(bus)
+    await asyncio.gather(deliver(bus), deliver(bus))
+    assert (await balance(gql, "ann"))["available"] == 500
+    assert (await balance(gql, "cy"))["available"] == 500
+    assert (await balance(gql, "bob"))["available"] == full  # nothing beyond a 32-bit Int
+    statuses = sorted((row["external_id"], row["status"]) for row in await deliveries())
+    assert statuses == [("ann", "OFFERED"), ("bob", "OFFERED"), ("cy", "OFFERED")]
+    [account] = await connections.get("default").execute_query_dict(
+        "SELECT given_points, gifts FROM campaign_gift_account"
+    )
+    assert (account["given_points"], account["gifts"]) == (1000, 2)
+    await assert_ledger_audits_clean()
