@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -30,6 +30,9 @@ MAX_LEAD_DAYS = 30
 MAX_CONVERSION_DAYS = 365
 DEFAULT_CONVERSION_DAYS = 14
 BAD = ErrorCode.INVALID_CAMPAIGN
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+INSTANT = "An instant with its UTC offset, from the year 2000 to 9000."
 
 
 class Trigger(StrEnum):
@@ -101,9 +104,9 @@ def check_campaign(spec: CampaignSpec) -> CampaignSpec:
     name = problems.one_line_text(
         "name", spec.name, max_length=NAME_MAX, label="A campaign name", code=BAD
     )
-    if _naive(spec.starts_at, spec.ends_at):
-        field = "startsAt" if _naive(spec.starts_at) else "endsAt"
-        problems.add(field, "Instants need their UTC offset.", BAD)
+    if _unusable(spec.starts_at, spec.ends_at):
+        field = "startsAt" if _unusable(spec.starts_at) else "endsAt"
+        problems.add(field, INSTANT, BAD)
     elif spec.ends_at is not None and spec.ends_at <= spec.starts_at:
         problems.add("endsAt", "endsAt must be after startsAt.", BAD)
     if spec.message is None and spec.offer is None:
@@ -174,16 +177,27 @@ def _check_offer(problems: ProblemCollector, offer: Offer) -> None:
     windowed = offer.starts_at is not None or offer.ends_at is not None
     if offer.kind is OfferKind.GIFT and windowed:
         problems.add((*at, "startsAt"), "A GIFT is given at delivery: it has no window.", BAD)
-    if _naive(offer.starts_at, offer.ends_at):
-        field = "startsAt" if _naive(offer.starts_at) else "endsAt"
-        problems.add((*at, field), "Instants need their UTC offset.", BAD)
+    if _unusable(offer.starts_at, offer.ends_at):
+        field = "startsAt" if _unusable(offer.starts_at) else "endsAt"
+        problems.add((*at, field), INSTANT, BAD)
     elif offer.starts_at and offer.ends_at and offer.ends_at <= offer.starts_at:
         problems.add((*at, "endsAt"), "The offer's endsAt must be after its startsAt.", BAD)
 
 
-def _naive(*moments: datetime | None) -> bool:
-    """Whether an instant lacks its UTC offset (a wall time of no known zone)."""
-    return any(moment is not None and moment.utcoffset() is None for moment in moments)
+def _unusable(*moments: datetime | None) -> bool:
+    """Whether an instant lacks its UTC offset (a wall time of no known zone) or lies outside
+    EARLIEST..LATEST (so no window, lead or conversion window reckoned from it overflows)."""
+    return any(moment is not None and not _usable(moment) for moment in moments)
+
+
+def _usable(moment: datetime) -> bool:
+    if moment.utcoffset() is None:
+        return False
+    try:
+        at = moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved across midnight by its offset
+        return False
+    return EARLIEST <= at <= LATEST
 
 
 def editable(status: Status) -> None:
