@@ -364,3 +364,29 @@ async def test_concurrent_creates_under_one_key_answer_the_one_survey(gql: Graph
     bad = await gql.ok(CREATE, {"input": {**given, "idempotencyKey": "k\x00"}}, bearer=ADMIN)
     assert [e["field"] for e in bad["createSurvey"]["userErrors"]] == [["input", "idempotencyKey"]]
     assert await _counts() == (1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        {"first": 0},
+        {"first": 101},
+        {"first": -2_147_483_648},
+        {"after": "\x00"},
+        {"after": "x" * 20_000},
+        {"after": "ZW50cnk6MQ=="},  # a ledger cursor
+    ],
+)
+async def test_hostile_pages_are_bad_user_input(gql: GraphQLClient, page: dict[str, Any]) -> None:
+    survey, _, _ = await _answered(gql)
+    for document, variables in (
+        ("query($first: Int, $after: String) { surveys(first: $first, after: $after) "
+         "{ edges { node { id } } } }", page),
+        ("query($first: Int, $after: String) { campaigns(first: $first, after: $after) "
+         "{ edges { node { id } } } }", page),
+        ("query($id: ID!, $first: Int, $after: String) { survey(id: $id) { "
+         "textAnswers(first: $first, after: $after) { edges { node { id } } } } }",
+         {"id": survey, **page}),
+    ):  # fmt: skip
+        body = await gql.post(document, variables, bearer=ADMIN)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
