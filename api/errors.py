@@ -124,7 +124,7 @@ described_enum(
         "INVALID_SURVEY_STATE": "The survey cannot do this in its status: only a DRAFT changes or opens, only an OPEN survey closes.",
         "SURVEY_NOT_FOUND": "No such survey in the caller's program.",
         "SURVEY_NAME_TAKEN": "Another survey of the program already has this name.",
-        "SURVEY_NOT_OPEN": "The survey takes no answers: it is a draft or closed.",
+        "SURVEY_NOT_OPEN": "The survey takes no answers: it is closed (a draft is SURVEY_NOT_FOUND to members).",
         "INVALID_ANSWERS": "The answers do not fit the survey's questions (an unknown or repeated key, a required answer missing, a wrong kind, a score out of range, an unknown choice, a text too long); field and message say which.",
         "ALREADY_ANSWERED": "The member has already answered this survey with other answers; a survey is answered once.",
         "INVALID_SEGMENT_RULES": "A segment condition breaks a rule (field, operator, value range, withinDays, too many conditions); field and message say which.",

@@ -64,6 +64,9 @@ async def submit_feedback(command: SubmitFeedback, uow: UnitOfWork) -> int:
         )
         if not survey:
             raise not_found("surveyId")
+        if survey[0]["status"] == rules.SurveyStatus.DRAFT:
+            # A draft is invisible to members (`survey(id)` answers null): no other answer here.
+            raise not_found("surveyId")
         if survey[0]["status"] != rules.SurveyStatus.OPEN:
             raise InvalidInput(
                 Problem(("surveyId",), "The survey is not open.", ErrorCode.SURVEY_NOT_OPEN)

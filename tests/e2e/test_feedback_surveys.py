@@ -39,7 +39,9 @@ async def test_draft_and_closed_surveys_take_no_answers_and_open_ones_do_not_cha
     assert (draft["status"], draft["openedAt"]) == ("DRAFT", None)
     assert draft["questions"][0]["required"] is True
     refused = await submit(gql, "ann", draft["id"], answers()[:1])
-    assert [e["code"] for e in refused["userErrors"]] == ["SURVEY_NOT_OPEN"]
+    assert [e["code"] for e in refused["userErrors"]] == [
+        "SURVEY_NOT_FOUND"
+    ]  # a draft is not shown to members
     emptied = await gql.ok(UPDATE, {"input": {"id": draft["id"], "questions": []}}, bearer=ADMIN)
     assert [e["field"] for e in emptied["updateSurvey"]["userErrors"]] == [["input", "questions"]]
     rating = {"key": "stars", "kind": "RATING", "prompt": "Stars?", "required": False}
